@@ -1,0 +1,3 @@
+using StreamingPipeline.Cli;
+
+return await PipelineCli.RunAsync(args);

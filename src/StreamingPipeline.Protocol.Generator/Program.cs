@@ -1,0 +1,2 @@
+Console.Error.WriteLine("generator: not yet written");
+return 1;
