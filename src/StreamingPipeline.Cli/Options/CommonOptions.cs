@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
+namespace StreamingPipeline.Cli.Options;
+
+/// <summary>Options shared by many commands, spelled the same everywhere (kafka-topics.sh and kcat conventions).</summary>
+public static class CommonOptions
+{
+    /// <summary>The default bootstrap address: the embedded broker's default listener.</summary>
+    public const string DefaultBootstrapServers = "127.0.0.1:9092";
+
+    /// <summary><c>-b/--bootstrap-servers</c> (also <c>--bootstrap-server</c>): where the Kafka cluster is.</summary>
+    public static Option<string> BootstrapServers() => new("--bootstrap-servers", "-b", "--bootstrap-server")
+    {
+        Description = "Kafka bootstrap servers, host:port[,host:port...]",
+        DefaultValueFactory = _ => DefaultBootstrapServers,
+    };
+
+    /// <summary><c>-t/--topic</c>.</summary>
+    public static Option<string> Topic(string description, string? defaultValue = null) => new("--topic", "-t")
+    {
+        Description = description,
+        Required = defaultValue is null,
+        DefaultValueFactory = defaultValue is null ? null : _ => defaultValue,
+    };
+
+    /// <summary>A duration option (<c>24h</c>, <c>30m</c>, <c>500ms</c>) with a default.</summary>
+    public static Option<TimeSpan> Duration(string name, string description, string defaultValue) => new(name)
+    {
+        Description = $"{description} (e.g. 500ms, 30m, 24h; default {defaultValue})",
+        CustomParser = ParseDuration,
+        DefaultValueFactory = _ => Durations.TryParse(defaultValue, out var d, out var _) ? d : throw new ArgumentException(defaultValue),
+    };
+
+    /// <summary>A byte-size option (<c>64MiB</c>) with a default.</summary>
+    public static Option<long> Size(string name, string description, string defaultValue) => new(name)
+    {
+        Description = $"{description} (e.g. 64MiB; default {defaultValue})",
+        CustomParser = ParseSize,
+        DefaultValueFactory = _ => Sizes.TryParse(defaultValue, out var s, out var _) ? s : throw new ArgumentException(defaultValue),
+    };
+
+    /// <summary><c>--config key=value</c>, repeatable.</summary>
+    public static Option<string[]> Config(string description) => new("--config")
+    {
+        Description = $"{description} (key=value, repeatable)",
+        AllowMultipleArgumentsPerToken = false,
+        Arity = ArgumentArity.ZeroOrMore,
+        Validators = { ValidateKeyValues },
+    };
+
+    /// <summary>Turns validated <c>key=value</c> pairs into a dictionary (later pairs win).</summary>
+    public static Dictionary<string, string> ToDictionary(IEnumerable<string>? pairs)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs ?? [])
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            result[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
+        }
+        return result;
+    }
+
+    private static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Durations.TryParse(text, out var duration, out var error))
+        {
+            return duration;
+        }
+        result.AddError(error!);
+        return default;
+    }
+
+    private static long ParseSize(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Sizes.TryParse(text, out var bytes, out var error))
+        {
+            return bytes;
+        }
+        result.AddError(error!);
+        return default;
+    }
+
+    private static void ValidateKeyValues(OptionResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            var eq = token.Value.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                result.AddError($"--config expects key=value, got '{token.Value}'.");
+            }
+        }
+    }
+}
