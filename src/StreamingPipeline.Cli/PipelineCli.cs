@@ -1,4 +1,5 @@
 using System.CommandLine;
+using StreamingPipeline.Cli.Commands;
 
 
 namespace StreamingPipeline.Cli;
@@ -6,14 +7,14 @@ namespace StreamingPipeline.Cli;
 /// <summary>Builds the `pipeline` command tree and runs it.</summary>
 public static class PipelineCli
 {
-    /// <summary>Exit code for bad usage (unknown option, invalid value).</summary>
-    public const int UsageError = 2;
-
     /// <summary>Builds the root command with every sub-command.</summary>
     public static RootCommand BuildRootCommand()
     {
         var root = new RootCommand("streaming-pipeline: exactly-once deduplication of user events on Kafka.");
         // One line per command; each lives in Commands/<Name>Command.cs.
+        root.Subcommands.Add(UpCommand.Create());
+        root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(TopicsCommand.Create());
         return root;
     }
 
@@ -28,7 +29,7 @@ public static class PipelineCli
                 await Console.Error.WriteLineAsync($"error: {error.Message}");
             }
             await Console.Error.WriteLineAsync("Run 'pipeline --help' for usage.");
-            return UsageError;
+            return ExitCodes.Usage;
         }
         return await parseResult.InvokeAsync();
     }
