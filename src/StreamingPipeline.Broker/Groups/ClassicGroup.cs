@@ -44,7 +44,8 @@ internal sealed class ClassicGroup
     private long _joinTimerVersion;
     private ITimer? _syncTimer;
     private long _syncTimerVersion;
-    private int _offsetWritesInFlight;
+    // The store's ticket for this group's last offset write (or a later one): expiry waits until it is applied.
+    private long _lastOffsetWrite;
 
     public ClassicGroup(
         string groupId,
@@ -382,7 +383,7 @@ internal sealed class ClassicGroup
         lock (_lock)
         {
             // An offset write still on its way could be undone by a deletion queued behind it; try again next round.
-            if (_state == GroupState.Dead || Volatile.Read(ref _offsetWritesInFlight) > 0)
+            if (_state == GroupState.Dead || !_store.IsApplied(_lastOffsetWrite))
             {
                 return;
             }
@@ -1187,13 +1188,7 @@ internal sealed class ClassicGroup
 
     private Task TrackOffsetWrite(Task write)
     {
-        Interlocked.Increment(ref _offsetWritesInFlight);
-        _ = write.ContinueWith(
-            static (_, state) => Interlocked.Decrement(ref ((ClassicGroup)state!)._offsetWritesInFlight),
-            this,
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        _lastOffsetWrite = _store.LastEnqueuedTicket;
         return write;
     }
 

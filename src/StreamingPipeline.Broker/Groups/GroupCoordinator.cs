@@ -330,6 +330,9 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// <summary>Bytes in the offsets file, for tests of its compaction.</summary>
     internal long OffsetsLogLength => _store.LogLength;
 
+    /// <summary>Completes once every offsets write started so far is stored; lets tests wait for background writes.</summary>
+    internal Task FlushOffsetsAsync() => _store.FlushAsync();
+
     /// <summary>Runs the retention cleanup now instead of waiting for its timer; for tests.</summary>
     internal void ExpireOffsets()
     {

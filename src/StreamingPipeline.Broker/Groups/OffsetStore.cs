@@ -25,9 +25,12 @@ internal sealed class OffsetStore : IAsyncDisposable
     // Written only by the replay at open and the writer loop.
     private readonly Dictionary<long, HashSet<string>> _groupsByOpenTransaction = [];
     private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _enqueueLock = new();
     private readonly GroupCoordinatorOptions _options;
     private readonly ILogger _logger;
     private OffsetsLog? _log;
+    private long _lastEnqueuedTicket;
+    private long _lastAppliedTicket;
     private Task _writerLoop = Task.CompletedTask;
     private long _nextSequence;
     private long _lengthAfterRewrite;
@@ -64,6 +67,15 @@ internal sealed class OffsetStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>
+    /// The ticket of the last write enqueued so far. Writes get increasing tickets in the order they are written; read
+    /// right after enqueueing a write, this is that write's ticket or a later one.
+    /// </summary>
+    public long LastEnqueuedTicket => Volatile.Read(ref _lastEnqueuedTicket);
+
+    /// <summary>Whether the write with <paramref name="ticket"/>, and every write before it, has been applied (or has failed).</summary>
+    public bool IsApplied(long ticket) => Volatile.Read(ref _lastAppliedTicket) >= ticket;
+
     /// <summary>The ids of every group the file holds something for.</summary>
     public IReadOnlyCollection<string> GroupIds => [.. _groups.Keys];
 
@@ -84,6 +96,9 @@ internal sealed class OffsetStore : IAsyncDisposable
     /// <summary>Records a group's generation; nobody waits for it (membership is not durable, this only keeps the numbering).</summary>
     public void RecordGroup(string groupId, string? protocolType, int generationId) =>
         _ = Enqueue(new GroupRecordedEntry(groupId, protocolType, generationId), awaited: false);
+
+    /// <summary>Completes once every write enqueued before it is in the file and applied; lets tests wait for background writes.</summary>
+    internal Task FlushAsync() => Enqueue(null, awaited: true);
 
     public bool TryGetGroupRecord(string groupId, out string? protocolType, out int generationId)
     {
@@ -203,12 +218,18 @@ internal sealed class OffsetStore : IAsyncDisposable
         return false;
     }
 
-    private Task Enqueue(OffsetsLogEntry entry, bool awaited)
+    private Task Enqueue(OffsetsLogEntry? entry, bool awaited)
     {
         var completion = awaited ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
-        if (!_writes.Writer.TryWrite(new PendingWrite(entry, completion)))
+        // Tickets are taken and queued under one lock so that the queue's order is the tickets' order.
+        lock (_enqueueLock)
         {
-            return awaited ? Task.FromException(new ObjectDisposedException(nameof(OffsetStore))) : Task.CompletedTask;
+            var ticket = _lastEnqueuedTicket + 1;
+            if (!_writes.Writer.TryWrite(new PendingWrite(entry, completion, ticket)))
+            {
+                return awaited ? Task.FromException(new ObjectDisposedException(nameof(OffsetStore))) : Task.CompletedTask;
+            }
+            Volatile.Write(ref _lastEnqueuedTicket, ticket);
         }
         return completion?.Task ?? Task.CompletedTask;
     }
@@ -216,23 +237,29 @@ internal sealed class OffsetStore : IAsyncDisposable
     private async Task RunWriterLoopAsync()
     {
         var buffer = new OffsetsLogBuffer();
-        var batch = new List<PendingWrite>();
+        // Each write with the error that kept it out of the file, if any; they are answered in queue order.
+        var batch = new List<(PendingWrite Write, Exception? Error)>();
         var reader = _writes.Reader;
         while (await reader.WaitToReadAsync())
         {
             while (batch.Count < MaxEntriesPerWrite && reader.TryRead(out var write))
             {
-                var frameStart = buffer.Length;
-                try
+                Exception? error = null;
+                if (write.Entry is not null)
                 {
-                    OffsetsLogCodec.WriteFrame(buffer, write.Entry);
-                    batch.Add(write);
+                    var frameStart = buffer.Length;
+                    try
+                    {
+                        OffsetsLogCodec.WriteFrame(buffer, write.Entry);
+                    }
+                    catch (InvalidOperationException exception)
+                    {
+                        // Only an entry beyond the frame limit gets here; it is left out and its writer told why.
+                        buffer.Truncate(frameStart);
+                        error = exception;
+                    }
                 }
-                catch (InvalidOperationException exception)
-                {
-                    buffer.Truncate(frameStart);
-                    Fail(write, exception);
-                }
+                batch.Add((write, error));
             }
             if (batch.Count == 0)
             {
@@ -242,23 +269,31 @@ internal sealed class OffsetStore : IAsyncDisposable
             Exception? failure = null;
             try
             {
-                await Log.AppendAsync(buffer.WrittenMemory, _options.FlushToDiskOnWrite, CancellationToken.None);
+                if (buffer.Length > 0)
+                {
+                    await Log.AppendAsync(buffer.WrittenMemory, _options.FlushToDiskOnWrite, CancellationToken.None);
+                }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
                 GroupCoordinatorLog.OffsetsLogWriteFailed(_logger, exception);
                 failure = exception;
             }
-            foreach (var write in batch)
+            foreach (var (write, error) in batch)
             {
-                if (failure is null)
+                var writeError = error ?? failure;
+                if (writeError is null && write.Entry is not null)
                 {
                     Apply(write.Entry);
+                }
+                Volatile.Write(ref _lastAppliedTicket, write.Ticket);
+                if (writeError is null)
+                {
                     write.Completion?.TrySetResult();
                 }
                 else
                 {
-                    Fail(write, failure);
+                    Fail(write, writeError);
                 }
             }
             batch.Clear();
@@ -283,7 +318,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     {
         if (write.Completion is null)
         {
-            GroupCoordinatorLog.UnawaitedOffsetsLogWriteFailed(_logger, write.Entry.GetType().Name, exception);
+            GroupCoordinatorLog.UnawaitedOffsetsLogWriteFailed(_logger, write.Entry?.GetType().Name ?? "flush", exception);
         }
         else
         {
@@ -475,5 +510,6 @@ internal sealed class OffsetStore : IAsyncDisposable
     private CommittedOffset ToCommitted(StoredOffset offset) =>
         new(offset.Offset, offset.LeaderEpoch, offset.Metadata, offset.CommitTimestampMs, _nextSequence++);
 
-    private sealed record PendingWrite(OffsetsLogEntry Entry, TaskCompletionSource? Completion);
+    /// <summary>An entry to write, or null for a flush marker that only waits for the writes before it.</summary>
+    private sealed record PendingWrite(OffsetsLogEntry? Entry, TaskCompletionSource? Completion, long Ticket);
 }

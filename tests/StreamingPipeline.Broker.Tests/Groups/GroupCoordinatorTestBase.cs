@@ -46,10 +46,14 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     protected Task<GroupCoordinator> OpenAsync() =>
         GroupCoordinator.OpenAsync(OffsetsDirectory, Options, Time, NullLogger.Instance, CancellationToken.None);
 
-    /// <summary>Closes the coordinator and opens a new one on the same directory, as a broker restart does.</summary>
-    protected async Task ReopenAsync()
+    /// <summary>
+    /// Closes the coordinator and opens a new one on the same directory, as a broker restart does;
+    /// <paramref name="whileClosed"/> may meddle with the files in between, as a crash would.
+    /// </summary>
+    protected async Task ReopenAsync(Action? whileClosed = null)
     {
         await Coordinator.DisposeAsync();
+        whileClosed?.Invoke();
         Coordinator = await OpenAsync();
     }
 
@@ -91,9 +95,13 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     /// Brings up a stable group of <paramref name="clientIds"/>.Length members that joined together: the first rebalance's
     /// delay passes, the leader assigns <c>assignment of {clientId}</c> to each, and everyone syncs.
     /// </summary>
-    protected async Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, params string[] clientIds)
+    protected Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, params string[] clientIds) =>
+        FormStableGroupAsync(groupId, SessionTimeout, clientIds);
+
+    /// <inheritdoc cref="FormStableGroupAsync(string, string[])"/>
+    protected async Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, TimeSpan sessionTimeout, params string[] clientIds)
     {
-        var joins = clientIds.Select(clientId => JoinAsync(JoinRequest(groupId, clientId: clientId))).ToArray();
+        var joins = clientIds.Select(clientId => JoinAsync(JoinRequest(groupId, clientId: clientId, sessionTimeout: sessionTimeout))).ToArray();
         PassInitialRebalanceDelay();
         var joined = await Completed(Task.WhenAll(joins));
         Assert.All(joined, result => Assert.Equal(ErrorCode.None, result.Error));
