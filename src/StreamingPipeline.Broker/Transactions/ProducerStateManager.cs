@@ -324,6 +324,9 @@ public sealed class ProducerStateManager : IAsyncDisposable
     /// <summary>The producer's state here, for tests and diagnostics.</summary>
     internal ProducerStateEntry? GetEntry(long producerId) => _producers.GetValueOrDefault(producerId);
 
+    /// <summary>Every producer's state, for tests and diagnostics.</summary>
+    internal IReadOnlyCollection<ProducerStateEntry> Producers => _producers.Values;
+
     private ProducerAppendCheck CheckControlBatch(in ProducerBatch batch, AppendOrigin origin)
     {
         if (origin == AppendOrigin.Client)
