@@ -41,6 +41,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
     private readonly Lock _backgroundGate = new();
     private readonly HashSet<Task> _background = [];
     private long _timerDueMs = long.MaxValue;
+    private int _disposeStarted;
     private bool _disposed;
 
     private TransactionCoordinator(
@@ -322,15 +323,17 @@ public sealed class TransactionCoordinator : IAsyncDisposable
     /// <summary>Stops timers and retries and closes the files. Work in flight is cut off as a crash would; the log decides on reopen.</summary>
     public async ValueTask DisposeAsync()
     {
-        lock (_backgroundGate)
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
         {
-            if (_lifetime.IsCancellationRequested)
-            {
-                return;
-            }
-            _lifetime.Cancel();
+            return;
         }
-        await _timer.DisposeAsync();
+
+        // Cancelled outside _backgroundGate: cancellation runs continuations inline, and they may start background work.
+        await _lifetime.CancelAsync();
+        lock (_timerGate)
+        {
+            _timer.Dispose();
+        }
         Task[] background;
         lock (_backgroundGate)
         {
