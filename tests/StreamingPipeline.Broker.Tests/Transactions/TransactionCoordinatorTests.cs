@@ -301,7 +301,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true);
 
         _time.Advance(TimeSpan.FromSeconds(5));
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs); // the next one, to flush the background
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs); // the next transaction, due a second from now
 
         Assert.Equal(TransactionState.Ongoing, _coordinator.GetTransaction(Id)!.State);
         Assert.Equal(0, _coordinator.GetTransaction(Id)!.ProducerEpoch);
