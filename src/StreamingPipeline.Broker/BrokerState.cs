@@ -1,3 +1,4 @@
+using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
 
 namespace StreamingPipeline.Broker;
@@ -8,10 +9,11 @@ namespace StreamingPipeline.Broker;
 /// </summary>
 public sealed class BrokerState
 {
-    internal BrokerState(BrokerOptions options, LogManager logs, string clusterId, int port, TimeProvider time)
+    internal BrokerState(BrokerOptions options, LogManager logs, GroupCoordinator groups, string clusterId, int port, TimeProvider time)
     {
         Options = options;
         Logs = logs;
+        Groups = groups;
         ClusterId = clusterId;
         Port = port;
         Time = time;
@@ -19,6 +21,7 @@ public sealed class BrokerState
 
     public BrokerOptions Options { get; }
     public LogManager Logs { get; }
+    public GroupCoordinator Groups { get; }
     public string ClusterId { get; }
     public TimeProvider Time { get; }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingPipeline.Broker.Apis;
+using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol;
@@ -17,14 +18,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 {
     private readonly KafkaListener _listener;
     private readonly LogManager _logs;
+    private readonly GroupCoordinator _groups;
     private readonly bool _ownsDirectory;
     private int _disposed;
 
-    private EmbeddedBroker(BrokerState state, KafkaListener listener, LogManager logs, bool ownsDirectory)
+    private EmbeddedBroker(BrokerState state, KafkaListener listener, bool ownsDirectory)
     {
         State = state;
         _listener = listener;
-        _logs = logs;
+        _logs = state.Logs;
+        _groups = state.Groups;
         _ownsDirectory = ownsDirectory;
     }
 
@@ -62,8 +65,15 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         var identity = BrokerIdentity.LoadOrCreate(options.DataDirectory, options.NodeId, options.ClusterId);
         var logs = LogManager.Open(Path.Combine(options.DataDirectory, "topics"), options.LogDefaults, time, loggers,
             new LogManagerOptions { RetentionCheckInterval = options.RetentionCheckInterval });
+        GroupCoordinator? groups = null;
         try
         {
+            groups = await GroupCoordinator.OpenAsync(
+                Path.Combine(options.DataDirectory, "__consumer_offsets"),
+                new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+                time,
+                loggers.CreateLogger<GroupCoordinator>(),
+                cancellationToken);
             foreach (var (name, partitions, configs) in topics)
             {
                 var created = logs.CreateTopic(name, partitions, configs, validateOnly: false);
@@ -74,14 +84,18 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             }
             // Bind first: the handlers need the real port to advertise it.
             var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
-            var state = new BrokerState(options, logs, identity.ClusterId, listener.EndPoint.Port, time);
+            var state = new BrokerState(options, logs, groups, identity.ClusterId, listener.EndPoint.Port, time);
             RequestDispatcher? dispatcher = null;
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
             listener.Start(dispatcher);
-            return new EmbeddedBroker(state, listener, logs, ownsDirectory);
+            return new EmbeddedBroker(state, listener, ownsDirectory);
         }
         catch
         {
+            if (groups is not null)
+            {
+                await groups.DisposeAsync();
+            }
             await logs.DisposeAsync();
             throw;
         }
@@ -95,6 +109,14 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         new FetchHandler(state),
         new ListOffsetsHandler(state),
         new FindCoordinatorHandler(state),
+        new JoinGroupHandler(state),
+        new SyncGroupHandler(state),
+        new HeartbeatHandler(state),
+        new LeaveGroupHandler(state),
+        new OffsetCommitHandler(state),
+        new OffsetFetchHandler(state),
+        new ListGroupsHandler(state),
+        new DescribeGroupsHandler(state),
         new CreateTopicsHandler(state),
         new DeleteTopicsHandler(state),
         new DescribeConfigsHandler(state),
@@ -108,6 +130,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             return;
         }
         await _listener.DisposeAsync();
+        await _groups.DisposeAsync();
         await _logs.DisposeAsync();
         if (_ownsDirectory)
         {

@@ -73,9 +73,7 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
             var buffer = result.Buffer;
             if (buffer.Length >= SizePrefixBytes)
             {
-                Span<byte> prefix = stackalloc byte[SizePrefixBytes];
-                buffer.Slice(0, SizePrefixBytes).CopyTo(prefix);
-                var size = BinaryPrimitives.ReadInt32BigEndian(prefix);
+                var size = ReadSizePrefix(buffer);
                 // Checked before anything is allocated, so a bogus 1 GiB length costs nothing.
                 if (size < 8 || size > _maxRequestBytes)
                 {
@@ -100,6 +98,13 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
             }
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    private static int ReadSizePrefix(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> prefix = stackalloc byte[SizePrefixBytes];
+        buffer.Slice(0, SizePrefixBytes).CopyTo(prefix);
+        return BinaryPrimitives.ReadInt32BigEndian(prefix);
     }
 
     /// <summary>Decodes and serves one request; false means the connection must close.</summary>

@@ -1,3 +1,5 @@
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>

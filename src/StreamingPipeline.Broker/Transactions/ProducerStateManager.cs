@@ -1,5 +1,7 @@
 using StreamingPipeline.Protocol;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>

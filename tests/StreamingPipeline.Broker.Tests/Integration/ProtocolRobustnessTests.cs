@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Confluent.Kafka;
 using StreamingPipeline.Protocol;
+using ErrorCode = StreamingPipeline.Protocol.ErrorCode;
 using StreamingPipeline.Protocol.Messages;
 
 namespace StreamingPipeline.Broker.Tests.Integration;
@@ -20,7 +21,7 @@ public class ProtocolRobustnessTests
         {
             var garbage = new byte[random.Next(1, 300)];
             random.NextBytes(garbage);
-            var frame = round % 4 switch
+            byte[] frame = (round % 4) switch
             {
                 // A sane length with a random body: unknown key, bad version or malformed fields.
                 0 => Frame(garbage),

@@ -1,6 +1,8 @@
 using System.Text;
 using StreamingPipeline.Broker.Transactions;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Tests.Transactions;
 
 /// <summary>

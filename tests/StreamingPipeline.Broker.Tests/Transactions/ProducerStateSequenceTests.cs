@@ -1,6 +1,8 @@
 using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Tests.Transactions;
 
 public sealed class ProducerStateSequenceTests : IAsyncLifetime
