@@ -1,6 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using StreamingPipeline.Cli.Commands;
-
 
 namespace StreamingPipeline.Cli;
 
@@ -15,7 +15,21 @@ public static class PipelineCli
         root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(TopicsCommand.Create());
+        ShowHelpWhenNoVerbIsGiven(root);
         return root;
+    }
+
+    /// <summary>A command group such as <c>pipeline topics</c> prints its help instead of failing when no verb follows.</summary>
+    private static void ShowHelpWhenNoVerbIsGiven(Command command)
+    {
+        if (command.Action is null && command.Subcommands.Count > 0)
+        {
+            command.SetAction(parseResult => new HelpAction().Invoke(parseResult));
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            ShowHelpWhenNoVerbIsGiven(sub);
+        }
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>

@@ -31,21 +31,32 @@ public static class BrokerCommand
         {
             dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, verbosity,
         };
-        command.Validators.Add(r =>
+        listen.Validators.Add(r =>
         {
-            if (!TryParseEndPoint(r.GetValue(listen)!, out _))
+            var text = r.GetValueOrDefault<string>();
+            if (!TryParseEndPoint(text, out _))
             {
-                r.AddError($"--listen expects host:port with a numeric IP host, got '{r.GetValue(listen)}'.");
+                r.AddError($"--listen expects host:port with a numeric IP host, got '{text}'.");
             }
-            if (r.GetValue(partitions) < 1)
+        });
+        partitions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
             {
                 r.AddError("--partitions must be at least 1.");
             }
-            if (!TryParseFlush(r.GetValue(flush)!, out _, out _))
+        });
+        flush.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string>();
+            if (!TryParseFlush(text, out _, out _))
             {
-                r.AddError($"--flush must be os, every-write or a duration, got '{r.GetValue(flush)}'.");
+                r.AddError($"--flush must be os, every-write or a duration, got '{text}'.");
             }
-            if (r.GetValue(retentionBytes) is { } rb && !Sizes.TryParse(rb, out _, out var error))
+        });
+        retentionBytes.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !Sizes.TryParse(text, out _, out var error))
             {
                 r.AddError(error!);
             }

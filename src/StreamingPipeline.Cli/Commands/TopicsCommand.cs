@@ -32,9 +32,9 @@ public static class TopicsCommand
         var ifNotExists = new Option<bool>("--if-not-exists") { Description = "Succeed when the topic already exists" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Validate on the cluster without creating" };
         var command = new Command("create", "Create a topic") { bootstrap, topic, partitions, replication, config, ifNotExists, dryRun };
-        command.Validators.Add(r =>
+        partitions.Validators.Add(r =>
         {
-            if (r.GetValue(partitions) < 1)
+            if (r.GetValueOrDefault<int>() < 1)
             {
                 r.AddError("--partitions must be at least 1.");
             }

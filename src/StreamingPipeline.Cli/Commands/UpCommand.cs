@@ -30,13 +30,16 @@ public static class UpCommand
         {
             dataDir, port, partitions, verbosity,
         };
-        command.Validators.Add(r =>
+        partitions.Validators.Add(r =>
         {
-            if (r.GetValue(partitions) < 1)
+            if (r.GetValueOrDefault<int>() < 1)
             {
                 r.AddError("--partitions must be at least 1.");
             }
-            if (r.GetValue(port) is < 0 or > 65535)
+        });
+        port.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 65535)
             {
                 r.AddError("--broker-port must be between 0 and 65535.");
             }
