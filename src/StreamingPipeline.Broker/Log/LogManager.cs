@@ -112,7 +112,7 @@ public sealed class LogManager : IAsyncDisposable
                 var partitions = new PartitionLog[contents.PartitionCount];
                 for (var p = 0; p < partitions.Length; p++)
                 {
-                    partitions[p] = OpenPartition(dataDirectory, contents.Name, p, config, time, loggers);
+                    partitions[p] = OpenPartition(dataDirectory, contents.Name, p, config, time, loggers, options);
                     opened.Add(partitions[p]);
                 }
                 states.Add(new TopicState(new TopicInfo(contents.Name, contents.TopicId, contents.PartitionCount, config, contents.Overrides), partitions));
@@ -207,7 +207,7 @@ public sealed class LogManager : IAsyncDisposable
                         // No topic owns it (checked above), so it is left over from a crash.
                         Directory.Delete(directory, recursive: true);
                     }
-                    logs[p] = OpenPartition(_dataDirectory, name, p, config, _time, _loggers);
+                    logs[p] = OpenPartition(_dataDirectory, name, p, config, _time, _loggers, _options);
                 }
                 DirectorySync.Flush(_dataDirectory);
                 TopicMetadataFile.Write(_topicsDirectory, new TopicMetadataFile.Contents(name, info.TopicId, partitions, overrides));
@@ -349,8 +349,24 @@ public sealed class LogManager : IAsyncDisposable
     private static string PartitionDirectory(string dataDirectory, string topic, int partition) =>
         Path.Combine(dataDirectory, $"{topic}-{partition}");
 
-    private static PartitionLog OpenPartition(string dataDirectory, string topic, int partition, LogConfig config, TimeProvider time, ILoggerFactory loggers) =>
-        PartitionLog.Open(PartitionDirectory(dataDirectory, topic, partition), topic, partition, config, time, loggers.CreateLogger<PartitionLog>());
+    private static PartitionLog OpenPartition(
+        string dataDirectory, string topic, int partition, LogConfig config, TimeProvider time, ILoggerFactory loggers, LogManagerOptions options)
+    {
+        var log = PartitionLog.Open(PartitionDirectory(dataDirectory, topic, partition), topic, partition, config, time, loggers.CreateLogger<PartitionLog>());
+        if (options.AppendGuardFactory is { } factory)
+        {
+            try
+            {
+                log.AttachAppendGuard(factory(log));
+            }
+            catch
+            {
+                log.Close(flush: false);
+                throw;
+            }
+        }
+        return log;
+    }
 
     private static Dictionary<string, TopicMetadataFile.Contents> LoadTopicFiles(string topicsDirectory, ILogger logger)
     {
