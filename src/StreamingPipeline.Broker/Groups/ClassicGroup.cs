@@ -99,9 +99,11 @@ internal sealed class ClassicGroup
             }
             if (!AcceptsJoiningMember(request.MemberId))
             {
+                // Only reachable while preparing a rebalance: a member that has not rejoined yet loses its place.
                 if (_members.TryGetValue(request.MemberId, out var rejected))
                 {
                     RemoveMember(rejected, "the group is full");
+                    MaybeCompleteJoinPhase();
                 }
                 return Task.FromResult(JoinGroupResult.Failure(ErrorCode.GroupMaxSizeReached, ""));
             }
