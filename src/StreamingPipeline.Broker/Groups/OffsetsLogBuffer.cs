@@ -20,6 +20,8 @@ internal sealed class OffsetsLogBuffer
 
     public int Length => _length;
 
+    public int Capacity => _bytes.Length;
+
     public ReadOnlyMemory<byte> WrittenMemory => _bytes.AsMemory(0, _length);
 
     public void Clear() => Truncate(0);
