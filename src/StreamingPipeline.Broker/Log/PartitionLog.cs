@@ -30,6 +30,12 @@ public sealed class PartitionLog : IDisposable
     /// <summary>The partition leader epoch stamped on every batch: a single node is leader in epoch 0 for ever.</summary>
     public const int LeaderEpoch = 0;
 
+    /// <summary>
+    /// The most bytes one read returns (besides a single larger first batch under minOneBatch): reads copy into a
+    /// pooled buffer, so a client asking for gigabytes gets them over several fetches instead of in one allocation.
+    /// </summary>
+    public const int MaxReadBytes = 32 * 1024 * 1024;
+
     private readonly string _directory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -214,7 +220,7 @@ public sealed class PartitionLog : IDisposable
     /// whose base offset is below <paramref name="maxOffsetExclusive"/> (the high watermark, or the last stable offset
     /// for read_committed), at most <paramref name="maxBytes"/> in total, except that with
     /// <paramref name="minOneBatch"/> the first batch is returned whole even if larger (KIP-74). A read returns data
-    /// from one segment; the next read continues in the next one. OFFSET_OUT_OF_RANGE when
+    /// from one segment, and at most <see cref="MaxReadBytes"/>; the next read continues from there. OFFSET_OUT_OF_RANGE when
     /// <paramref name="fetchOffset"/> is below the log start offset or above the log end offset; empty when it equals
     /// the log end offset.
     /// </summary>
@@ -644,7 +650,7 @@ public sealed class PartitionLog : IDisposable
                 return empty;
             }
             var available = size - first.Position;
-            var toRead = (int)Math.Min(Math.Max(maxBytes, 0), available);
+            var toRead = (int)Math.Min(Math.Clamp(maxBytes, 0, MaxReadBytes), available);
             if (first.Size > toRead)
             {
                 if (!minOneBatch)

@@ -164,6 +164,31 @@ public sealed class PartitionLogRecoveryTests
     }
 
     [Fact]
+    public void AClosedSegmentWhoseTimeIndexLostItsTailStillKnowsItsNewestTimestamp()
+    {
+        using var dir = new TempDirectory();
+        using (var log = TestLogs.Open(dir.Path))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                TestLogs.AppendBatch(log, 2, firstTimestamp: 10_000 + (i * 100));
+            }
+        }
+        var firstTimeIndex = Directory.GetFiles(dir.Path, "*.timeindex").Order(StringComparer.Ordinal).First();
+        using (var stream = new FileStream(firstTimeIndex, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.SetLength(SparseIndex<TimeIndexEntry>.HeaderSize);
+        }
+
+        using var reopened = TestLogs.Open(dir.Path, TestLogs.Small with { RetentionMs = 1_000 });
+
+        // The first segment holds batches 0-8, newest record at 10_801: it must be found, and kept at 11_700.
+        Assert.Equal((16L, 10_800L), reopened.FindOffsetByTimestamp(10_790));
+        Assert.Equal(0, reopened.ApplyRetention(11_700));
+        Assert.Equal(1, reopened.ApplyRetention(11_802));
+    }
+
+    [Fact]
     public void AnIndexWithoutItsSegmentIsRemoved()
     {
         using var dir = new TempDirectory();
