@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>

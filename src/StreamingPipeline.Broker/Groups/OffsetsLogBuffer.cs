@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>

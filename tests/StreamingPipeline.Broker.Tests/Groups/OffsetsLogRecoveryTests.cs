@@ -3,6 +3,8 @@ using System.Text;
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Protocol;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Tests.Groups;
 
 public sealed class OffsetsLogRecoveryTests : GroupCoordinatorTestBase
