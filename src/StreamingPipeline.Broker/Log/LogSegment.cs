@@ -65,6 +65,9 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The largest batch max timestamp in the segment, or -1 when it has none.</summary>
     public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
 
+    /// <summary>The base offset of the first batch that carries <see cref="MaxTimestamp"/>.</summary>
+    public long OffsetOfMaxTimestamp => Volatile.Read(ref _offsetOfMaxTimestamp);
+
     /// <summary>When the first batch was appended (by the broker's clock), for segment.ms; -1 while empty.</summary>
     public long FirstAppendTimeMs { get; private set; } = -1;
 
@@ -395,7 +398,7 @@ internal sealed class LogSegment : IDisposable
         var maxTimestamp = header.MaxTimestamp;
         if (maxTimestamp > _maxTimestamp)
         {
-            _offsetOfMaxTimestamp = header.BaseOffset;
+            Volatile.Write(ref _offsetOfMaxTimestamp, header.BaseOffset);
             Volatile.Write(ref _maxTimestamp, maxTimestamp);
         }
         if (_bytesSinceLastIndexEntry > indexIntervalBytes)

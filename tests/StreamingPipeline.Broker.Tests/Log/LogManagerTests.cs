@@ -211,7 +211,9 @@ public sealed class LogManagerTests
         using var dir = new TempDirectory();
         var options = new LogManagerOptions { RetentionCheckInterval = TimeSpan.FromMilliseconds(20) };
         await using var manager = Open(dir.Path, options);
-        Assert.True(manager.CreateTopic("t", 1, new Dictionary<string, string> { ["segment.bytes"] = "1024" }, false).Succeeded);
+        // Kept for ever at first: the test batches carry timestamps from 2023, far past the default seven days.
+        var unlimited = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.ms"] = "-1" };
+        Assert.True(manager.CreateTopic("t", 1, unlimited, false).Succeeded);
         var log = manager.GetPartition("t", 0)!;
         for (var i = 0; i < 40; i++)
         {
@@ -219,7 +221,7 @@ public sealed class LogManagerTests
         }
         Assert.True(log.SegmentCount > 3);
 
-        var limited = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.bytes"] = "1024" };
+        var limited = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.ms"] = "-1", ["retention.bytes"] = "1024" };
         Assert.Equal(ErrorCode.None, manager.AlterTopicConfig("t", limited, validateOnly: false).Error);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

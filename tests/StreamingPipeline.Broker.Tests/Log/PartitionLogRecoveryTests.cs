@@ -24,6 +24,34 @@ public sealed class PartitionLogRecoveryTests
         Assert.Equal(Enumerable.Range(0, 51).Select(i => (long)i), TestLogs.ReadAll(reopened, 0).Select(r => r.Offset));
     }
 
+    [Fact]
+    public void ALogThatWasNeverClosedReopensWithEverythingAppended()
+    {
+        using var dir = new TempDirectory();
+        var config = new LogConfig { SegmentBytes = 8 * 1024, IndexIntervalBytes = 0 };
+
+        // Like a killed process: the file writes happened, index entries still in memory are lost.
+        var abandoned = TestLogs.Open(dir.Path, config);
+        for (var i = 0; i < 150; i++)
+        {
+            TestLogs.AppendBatch(abandoned, 2, firstTimestamp: 1_000 + (i * 10));
+        }
+        try
+        {
+            using var reopened = TestLogs.Open(dir.Path, config);
+
+            Assert.Equal(300, reopened.LogEndOffset);
+            Assert.Equal(abandoned.SegmentCount, reopened.SegmentCount);
+            Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), TestLogs.ReadAll(reopened, 0).Select(r => r.Offset));
+            Assert.Equal((298L, 2_490L), reopened.FindOffsetByTimestamp(2_490));
+            Assert.Equal(300, TestLogs.AppendBatch(reopened, 1).BaseOffset);
+        }
+        finally
+        {
+            abandoned.Close(flush: false);
+        }
+    }
+
     public static TheoryData<string> TailDamage => new() { "garbage", "half-written batch", "corrupt CRC in last batch", "zeros" };
 
     [Theory]
