@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using StreamingPipeline.Broker.Groups;
-using StreamingPipeline.Protocol;
-
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Tests.Groups;
 
