@@ -9,9 +9,11 @@ namespace StreamingPipeline.Broker.Log;
 /// An append runs: validate every batch (framing, CRC, size) → <see cref="Check"/> each batch in order → assign
 /// offsets and timestamps → write → <see cref="OnAppended"/> each batch → publish the new log end offset →
 /// <see cref="OnHighWatermarkAdvanced"/>, whose answer is published as the last stable offset (so the state the guard
-/// recorded, such as an open transaction's first offset, is in place before any reader can see the batch). If a later
-/// batch of the same append is rejected, or the write fails, nothing is written and <see cref="OnAppendRejected"/>
-/// lets a guard drop state it staged during <see cref="Check"/>.
+/// recorded, such as an open transaction's first offset, is in place before any reader can see the batch). Once
+/// <see cref="Check"/> has been called for an append, exactly one of two things follows: <see cref="OnAppended"/> for
+/// every batch, or a single <see cref="OnAppendRejected"/> when nothing was written (a verdict other than Accept, or a
+/// failed write), so a guard may stage state in <see cref="Check"/> for the following batches of the same append and
+/// drop it there.
 /// A duplicate verdict is honoured only for a single-batch append (Kafka's Produce v3+ sends exactly one batch per
 /// partition); in a multi-batch append it rejects the append with DUPLICATE_SEQUENCE_NUMBER.
 /// If <see cref="OnAppended"/> or <see cref="OnHighWatermarkAdvanced"/> throws an I/O error, the partition refuses

@@ -23,7 +23,9 @@ namespace StreamingPipeline.Broker.Log;
 /// A topic exists exactly when its metadata file does. Creation writes the partition directories first and the
 /// metadata file last; deletion removes the metadata file first, then renames and deletes the partition directories.
 /// On open, partition directories without a topic (from a crash in either) and <c>.deleting</c> directories are removed,
-/// so a crash never leaves half a topic.
+/// so a crash never leaves half a topic. Other components may keep their own files in the data directory; a
+/// directory is only ever removed as a stray partition if it is named &lt;topic&gt;-&lt;number&gt; and holds nothing
+/// but segment and index files.
 /// </para>
 /// <para>
 /// Threading: creating, altering and deleting topics are serialised by one lock; lookups (<see cref="GetTopic(string)"/>,
@@ -405,7 +407,8 @@ public sealed class LogManager : IAsyncDisposable
                 reason = "a deletion that did not finish";
             }
             else if (TopicNames.TryParsePartitionDirectory(name, out var topic, out var partition)
-                && (!topics.TryGetValue(topic, out var contents) || partition >= contents.PartitionCount))
+                && (!topics.TryGetValue(topic, out var contents) || partition >= contents.PartitionCount)
+                && HoldsOnlySegmentFiles(path))
             {
                 reason = "a partition of no topic (a creation or deletion that did not finish)";
             }
@@ -416,6 +419,14 @@ public sealed class LogManager : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>True when a directory holds nothing but segment and index files, so it is ours to delete.</summary>
+    private static bool HoldsOnlySegmentFiles(string directory) =>
+        !Directory.EnumerateDirectories(directory).Any()
+        && Directory.EnumerateFiles(directory).All(file =>
+            file.EndsWith(LogSegment.LogSuffix, StringComparison.Ordinal)
+            || file.EndsWith(LogSegment.IndexSuffix, StringComparison.Ordinal)
+            || file.EndsWith(LogSegment.TimeIndexSuffix, StringComparison.Ordinal));
 
     private void DeletePartitionDirectories(string topic, PartitionLog?[] logs)
     {

@@ -31,6 +31,12 @@ public sealed class PartitionLog : IDisposable
     /// <summary>The partition leader epoch stamped on every batch: a single node is leader in epoch 0 for ever.</summary>
     public const int LeaderEpoch = 0;
 
+    /// <summary>
+    /// The most bytes one read returns (besides a single larger first batch under minOneBatch): reads copy into a
+    /// pooled buffer, so a client asking for gigabytes gets them over several fetches instead of in one allocation.
+    /// </summary>
+    public const int MaxReadBytes = 32 * 1024 * 1024;
+
     private readonly string _directory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -255,7 +261,7 @@ public sealed class PartitionLog : IDisposable
     /// whose base offset is below <paramref name="maxOffsetExclusive"/> (the high watermark, or the last stable offset
     /// for read_committed), at most <paramref name="maxBytes"/> in total, except that with
     /// <paramref name="minOneBatch"/> the first batch is returned whole even if larger (KIP-74). A read returns data
-    /// from one segment; the next read continues in the next one. OFFSET_OUT_OF_RANGE when
+    /// from one segment, and at most <see cref="MaxReadBytes"/>; the next read continues from there. OFFSET_OUT_OF_RANGE when
     /// <paramref name="fetchOffset"/> is below the log start offset or above the log end offset; empty when it equals
     /// the log end offset.
     /// </summary>
@@ -308,6 +314,25 @@ public sealed class PartitionLog : IDisposable
             try
             {
                 return FindOffsetByTimestampOnce(timestamp);
+            }
+            catch (ObjectDisposedException) when (attempt < 3 && !_closed)
+            {
+                // A segment was deleted by retention meanwhile; search again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The record with the largest timestamp in the log (the first one if several share it) and that timestamp, for
+    /// ListOffsets with MAX_TIMESTAMP (-3); null when the log is empty.
+    /// </summary>
+    public (long Offset, long Timestamp)? FindMaxTimestamp()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return FindMaxTimestampOnce();
             }
             catch (ObjectDisposedException) when (attempt < 3 && !_closed)
             {
@@ -757,7 +782,7 @@ public sealed class PartitionLog : IDisposable
                 return empty;
             }
             var available = size - first.Position;
-            var toRead = (int)Math.Min(Math.Max(maxBytes, 0), available);
+            var toRead = (int)Math.Min(Math.Clamp(maxBytes, 0, MaxReadBytes), available);
             if (first.Size > toRead)
             {
                 if (!minOneBatch)
@@ -829,6 +854,31 @@ public sealed class PartitionLog : IDisposable
             }
         }
         return null;
+    }
+
+    private (long Offset, long Timestamp)? FindMaxTimestampOnce()
+    {
+        LogSegment? best = null;
+        foreach (var segment in Volatile.Read(ref _segments))
+        {
+            if (segment.Size > 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
+            {
+                best = segment;
+            }
+        }
+        if (best is null)
+        {
+            return null;
+        }
+        var size = best.Size;
+        if (best.FindBatch(best.OffsetOfMaxTimestamp, size) is not { } location)
+        {
+            return null;
+        }
+        using var cursor = best.OpenCursor(location.Position, size);
+        return cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var batch) == BatchReadStatus.Batch
+            ? RecordTimestampSearch.FindMaxTimestamp(batch.Span)
+            : null;
     }
 
     private async ValueTask WaitForAppendSlowAsync(long offset, CancellationToken cancellationToken)
