@@ -14,6 +14,7 @@ public static class PipelineCli
     {
         var root = new RootCommand("streaming-pipeline: exactly-once deduplication of user events on Kafka.");
         // One line per command; each lives in Commands/<Name>Command.cs.
+        root.Subcommands.Add(Commands.ProduceCommand.Create());
         return root;
     }
 
