@@ -14,7 +14,7 @@ public static class EventsSerializerBenchmarkRunner
         var config = ManualConfig.CreateMinimumViable()
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(10));
-        var summary = BenchmarkSwitcher.FromTypes([typeof(EventsSerializerBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
+        var summary = BenchmarkSwitcher.FromTypes([typeof(EventsSerializerBenchmarks), typeof(GeneratorStreamBenchmarks)]).Run(args.Length == 0 ? ["--filter", "*"] : args, config);
         return Task.FromResult(summary.Any(s => s.HasCriticalValidationErrors) ? 1 : 0);
     }
 }

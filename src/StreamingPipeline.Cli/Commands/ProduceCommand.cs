@@ -66,7 +66,7 @@ public static class ProduceCommand
         var duplicates = ShareOption("--duplicates", "Share of records that re-send an earlier event (same eventId and bytes)");
         var duplicateDelay = new Option<DuplicateDelay>("--duplicate-delay")
         {
-            Description = "Event-time delay before a re-send: fixed (30s) or a log-uniform range (default 1s..30h)",
+            Description = "Event-time delay before a re-send: fixed (30s) or a log-uniform range; re-sends not yet due when --count is reached are sent at the end, earlier than planned (the summary classifies the real delay)",
             CustomParser = ProduceArgumentParsers.ParseDelay,
             DefaultValueFactory = _ => DuplicateDelay.Default,
         };

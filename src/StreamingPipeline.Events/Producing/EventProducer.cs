@@ -21,7 +21,6 @@ public sealed partial class EventProducer
     private readonly ProducerSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _inFlight;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly Message<byte[], byte[]> _message = new() { Headers = [] };
     // librdkafka copies key and value when a record is produced, so one array per value length can be reused.
@@ -42,7 +41,6 @@ public sealed partial class EventProducer
         _settings = settings;
         _time = time;
         _logger = logger;
-        _inFlight = new SemaphoreSlim(settings.MaxInFlight, settings.MaxInFlight);
         _onDelivery = OnDelivery;
     }
 
@@ -67,7 +65,15 @@ public sealed partial class EventProducer
             .SetLogHandler((_, message) => LogClientMessage(_logger, message.Level.ToString(), message.Message))
             .Build();
 
-        var partitions = await PartitionCountAsync(producer, cancellationToken);
+        (int Count, string? Error) partitions;
+        try
+        {
+            partitions = await PartitionCountAsync(producer, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            partitions = (0, "stopped before the topic's metadata was read");
+        }
         if (partitions.Error is { } metadataError)
         {
             var empty = new GeneratorSummary { Topic = _settings.Topic, Seed = _generatorOptions.Seed, Error = metadataError };
@@ -83,13 +89,13 @@ public sealed partial class EventProducer
         var exhausted = false;
         try
         {
-            while (!exhausted && !cancellationToken.IsCancellationRequested && _fatalError is null
+            while (!exhausted && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _fatalError) is null
                    && Volatile.Read(ref _firstDeliveryError) is null && _time.GetTimestamp() < deadline)
             {
                 var tokens = await limiter.AcquireAsync(BatchSize, cancellationToken);
                 for (var i = 0; i < tokens; i++)
                 {
-                    if (!_inFlight.Wait(0) && !await WaitForRoomAsync(cancellationToken))
+                    if (InFlight >= _settings.MaxInFlight && !await WaitForRoomAsync(cancellationToken))
                     {
                         break;
                     }
@@ -102,7 +108,6 @@ public sealed partial class EventProducer
                     }
                     if (status != SendStatus.Sent)
                     {
-                        _inFlight.Release();
                         exhausted = status == SendStatus.Exhausted;
                         break;
                     }
@@ -132,7 +137,7 @@ public sealed partial class EventProducer
         summary.ElapsedSeconds = progress.Elapsed.TotalSeconds;
         summary.AchievedRate = progress.Elapsed.TotalSeconds > 0 ? summary.TotalRecords / progress.Elapsed.TotalSeconds : 0;
         string? error = null;
-        if (_fatalError is not null)
+        if (Volatile.Read(ref _fatalError) is not null)
         {
             error = $"the producer failed: {_fatalError}";
         }
@@ -156,15 +161,20 @@ public sealed partial class EventProducer
         }
     }
 
+    // Sent minus settled, read without locks: the delivery thread only increments its counters.
+    private long InFlight => Interlocked.Read(ref _sent) - Interlocked.Read(ref _acknowledged) - Interlocked.Read(ref _failed);
+
     private async ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
     {
-        // Re-check now and then so a failed delivery or a fatal error ends the wait.
-        while (!await _inFlight.WaitAsync(TimeSpan.FromMilliseconds(100), cancellationToken))
+        // Only reached when the broker is slow or gone, so polling every millisecond costs nothing that matters;
+        // a failed delivery or a fatal error ends the wait.
+        while (InFlight >= _settings.MaxInFlight)
         {
-            if (_fatalError is not null || Volatile.Read(ref _firstDeliveryError) is not null)
+            if (Volatile.Read(ref _fatalError) is not null || Volatile.Read(ref _firstDeliveryError) is not null)
             {
                 return false;
             }
+            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken);
         }
         return true;
     }
@@ -197,7 +207,7 @@ public sealed partial class EventProducer
         }
         catch (ProduceException<byte[], byte[]> e)
         {
-            _fatalError ??= e.Error.ToString();
+            Interlocked.CompareExchange(ref _fatalError, e.Error.ToString(), null);
             return SendStatus.Failed;
         }
     }
@@ -217,7 +227,7 @@ public sealed partial class EventProducer
     {
         // Delivery reports arrive on the client's poll thread; wait for them without blocking a thread here.
         var giveUpAt = _time.GetTimestamp() + (long)((_settings.DeliveryTimeout.TotalSeconds + 5) * _time.TimestampFrequency);
-        while (Progress.InFlight > 0 && _fatalError is null && _time.GetTimestamp() < giveUpAt)
+        while (InFlight > 0 && Volatile.Read(ref _fatalError) is null && _time.GetTimestamp() < giveUpAt)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
         }
@@ -269,7 +279,6 @@ public sealed partial class EventProducer
         {
             Interlocked.Increment(ref _acknowledged);
         }
-        _inFlight.Release();
     }
 
     private void OnClientError(IProducer<byte[], byte[]> producer, Error error)
@@ -278,7 +287,7 @@ public sealed partial class EventProducer
         Volatile.Write(ref _lastBrokerError, error.Reason);
         if (error.IsFatal)
         {
-            _fatalError ??= error.ToString();
+            Interlocked.CompareExchange(ref _fatalError, error.ToString(), null);
         }
         LogClientError(_logger, error.Code.ToString(), error.Reason);
     }
