@@ -3,16 +3,18 @@ using Confluent.Kafka;
 namespace StreamingPipeline.Benchmarks;
 
 /// <summary>
-/// The broker the generator benchmark runs against: <c>--bootstrap-servers</c> when given. The embedded broker
-/// becomes the default when it lands (see GeneratorBenchmarkTarget.cs.pending). <c>--mock</c> uses librdkafka's
-/// mock cluster to smoke-test the benchmark itself; its figures are not evidence of anything.
+/// The broker the generator benchmark runs against: <c>--bootstrap-servers</c> when given, otherwise an embedded
+/// broker started in this process with the topic created. <c>--mock</c> uses librdkafka's mock cluster to
+/// smoke-test the benchmark itself; its figures are not evidence of anything.
 /// </summary>
 public sealed class GeneratorBenchmarkTarget : IAsyncDisposable
 {
     private readonly IDisposable? _owner;
+    private readonly IAsyncDisposable? _broker;
 
-    private GeneratorBenchmarkTarget(string bootstrapServers, string description, IDisposable? owner, bool autoCreatesTopics = false)
+    private GeneratorBenchmarkTarget(string bootstrapServers, string description, IDisposable? owner, bool autoCreatesTopics = false, IAsyncDisposable? broker = null)
     {
+        _broker = broker;
         BootstrapServers = bootstrapServers;
         AutoCreatesTopics = autoCreatesTopics;
         Description = description;
@@ -29,13 +31,12 @@ public sealed class GeneratorBenchmarkTarget : IAsyncDisposable
     public string Description { get; }
 
     /// <summary>Chooses the target from <paramref name="args"/>; null (after printing why) when none is usable.</summary>
-    public static Task<GeneratorBenchmarkTarget?> StartAsync(string[] args, string topic, int partitions, CancellationToken cancellationToken)
+    public static async Task<GeneratorBenchmarkTarget?> StartAsync(string[] args, string topic, int partitions, CancellationToken cancellationToken)
     {
-        _ = cancellationToken;
         var at = Array.IndexOf(args, "--bootstrap-servers");
         if (at >= 0 && at + 1 < args.Length)
         {
-            return Task.FromResult<GeneratorBenchmarkTarget?>(new(args[at + 1], $"broker at {args[at + 1]}", null));
+            return new(args[at + 1], $"broker at {args[at + 1]}", null);
         }
         if (args.Contains("--mock"))
         {
@@ -45,18 +46,21 @@ public sealed class GeneratorBenchmarkTarget : IAsyncDisposable
             var owner = new ProducerBuilder<byte[], byte[]>(config).Build();
             using var admin = new DependentAdminClientBuilder(owner.Handle).Build();
             var broker = admin.GetMetadata(TimeSpan.FromSeconds(5)).Brokers[0];
-            _ = topic;
-            _ = partitions;
-            return Task.FromResult<GeneratorBenchmarkTarget?>(new($"{broker.Host}:{broker.Port}", "librdkafka mock cluster (smoke test only)", owner, autoCreatesTopics: true));
+            return new($"{broker.Host}:{broker.Port}", "librdkafka mock cluster (smoke test only)", owner, autoCreatesTopics: true);
         }
-        Console.Error.WriteLine("generator: the embedded broker has not landed yet; pass --bootstrap-servers HOST:PORT (or --mock to smoke-test).");
-        return Task.FromResult<GeneratorBenchmarkTarget?>(null);
+        var embedded = await StreamingPipeline.Broker.EmbeddedBroker.CreateBuilder()
+            .WithTopic(topic, partitions: partitions)
+            .StartAsync(cancellationToken);
+        return new(embedded.BootstrapServers, $"embedded broker at {embedded.BootstrapServers}", null, autoCreatesTopics: true, broker: embedded);
     }
 
     /// <summary>Stops what <see cref="StartAsync"/> started.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         _owner?.Dispose();
-        return ValueTask.CompletedTask;
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
     }
 }

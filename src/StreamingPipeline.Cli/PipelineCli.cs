@@ -1,21 +1,36 @@
 using System.CommandLine;
-
+using System.CommandLine.Help;
+using StreamingPipeline.Cli.Commands;
 
 namespace StreamingPipeline.Cli;
 
 /// <summary>Builds the `pipeline` command tree and runs it.</summary>
 public static class PipelineCli
 {
-    /// <summary>Exit code for bad usage (unknown option, invalid value).</summary>
-    public const int UsageError = 2;
-
     /// <summary>Builds the root command with every sub-command.</summary>
     public static RootCommand BuildRootCommand()
     {
         var root = new RootCommand("streaming-pipeline: exactly-once deduplication of user events on Kafka.");
         // One line per command; each lives in Commands/<Name>Command.cs.
-        root.Subcommands.Add(Commands.ProduceCommand.Create());
+        root.Subcommands.Add(UpCommand.Create());
+        root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(TopicsCommand.Create());
+        root.Subcommands.Add(ProduceCommand.Create());
+        ShowHelpWhenNoVerbIsGiven(root);
         return root;
+    }
+
+    /// <summary>A command group such as <c>pipeline topics</c> prints its help instead of failing when no verb follows.</summary>
+    private static void ShowHelpWhenNoVerbIsGiven(Command command)
+    {
+        if (command.Action is null && command.Subcommands.Count > 0)
+        {
+            command.SetAction(parseResult => new HelpAction().Invoke(parseResult));
+        }
+        foreach (var sub in command.Subcommands)
+        {
+            ShowHelpWhenNoVerbIsGiven(sub);
+        }
     }
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
@@ -29,7 +44,7 @@ public static class PipelineCli
                 await Console.Error.WriteLineAsync($"error: {error.Message}");
             }
             await Console.Error.WriteLineAsync("Run 'pipeline --help' for usage.");
-            return UsageError;
+            return ExitCodes.Usage;
         }
         return await parseResult.InvokeAsync();
     }

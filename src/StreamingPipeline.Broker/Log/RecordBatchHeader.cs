@@ -82,4 +82,27 @@ public readonly ref struct RecordBatchHeader
 
     /// <summary>The sequence number of the batch's last record, wrapping at int.MaxValue as Kafka does.</summary>
     public int LastSequence => BaseSequence < 0 ? -1 : (int)(((long)BaseSequence + LastOffsetDelta) % ((long)int.MaxValue + 1));
+
+    /// <summary>The CRC-32C a v2 batch must carry: over everything from the attributes to the end of the batch.</summary>
+    public static uint ComputeCrc(ReadOnlySpan<byte> batch) => Crc32C.Compute(batch[AttributesPosition..]);
+
+    /// <summary>Stamps the offset the log assigned; the CRC does not cover it, so the batch stays valid.</summary>
+    public static void WriteBaseOffset(Span<byte> batch, long baseOffset) =>
+        BinaryPrimitives.WriteInt64BigEndian(batch[BaseOffsetPosition..], baseOffset);
+
+    /// <summary>Stamps the partition leader epoch, as a Kafka leader does; not covered by the CRC either.</summary>
+    public static void WritePartitionLeaderEpoch(Span<byte> batch, int epoch) =>
+        BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochPosition..], epoch);
+
+    /// <summary>
+    /// Turns a batch into a LogAppendTime batch: sets the timestamp-type attribute and the max timestamp (which then
+    /// stands for every record's timestamp) and recomputes the CRC, since both fields are covered by it.
+    /// </summary>
+    public static void WriteLogAppendTime(Span<byte> batch, long appendTimeMs)
+    {
+        var attributes = BinaryPrimitives.ReadInt16BigEndian(batch[AttributesPosition..]);
+        BinaryPrimitives.WriteInt16BigEndian(batch[AttributesPosition..], (short)(attributes | TimestampTypeFlag));
+        BinaryPrimitives.WriteInt64BigEndian(batch[MaxTimestampPosition..], appendTimeMs);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcPosition..], ComputeCrc(batch));
+    }
 }

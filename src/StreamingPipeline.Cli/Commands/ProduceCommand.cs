@@ -15,9 +15,6 @@ namespace StreamingPipeline.Cli.Commands;
 /// <summary><c>pipeline produce</c>: the data generator, writing user events (with duplicates and malformed records) to Kafka.</summary>
 public static class ProduceCommand
 {
-    /// <summary>Exit code when records could not be delivered or the topic is unusable.</summary>
-    public const int DeliveryFailed = 3;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -137,7 +134,7 @@ public static class ProduceCommand
             if (generatorOptions.Validate() is { } invalid)
             {
                 await Console.Error.WriteLineAsync($"error: {invalid}");
-                return PipelineCli.UsageError;
+                return ExitCodes.Usage;
             }
             var settings = new ProducerSettings
             {
@@ -180,9 +177,9 @@ public static class ProduceCommand
         if (!outcome.Succeeded)
         {
             await Console.Error.WriteLineAsync($"error: {outcome.Error}");
-            return DeliveryFailed;
+            return ExitCodes.Failure;
         }
-        return 0;
+        return ExitCodes.Ok;
     }
 
     private static Option<double> ShareOption(string name, string description) => new(name)

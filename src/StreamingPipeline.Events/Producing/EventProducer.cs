@@ -83,7 +83,9 @@ public sealed partial class EventProducer
 
         var generator = new EventStreamGenerator(_generatorOptions, partitions.Count);
         using var ledger = new GenerationLedger(_generatorOptions, partitions.Count, _settings.TruthFilePath);
-        var limiter = new RateLimiter(_settings.Rate, _time, TimeSpan.FromMilliseconds(50));
+        // A second of unused rate is kept, so a stalled loop (GC, a busy machine) catches up and the long-run
+        // rate holds; a longer stall (broker gone) is not followed by a flood.
+        var limiter = new RateLimiter(_settings.Rate, _time, TimeSpan.FromSeconds(1));
         _stopwatch.Start();
         var deadline = _settings.Duration is { } duration ? _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency) : long.MaxValue;
         var exhausted = false;

@@ -27,7 +27,7 @@ public class ProduceCommandArgumentTests
     {
         var (exitCode, error) = await RunAsync("produce", option, value);
 
-        Assert.Equal(PipelineCli.UsageError, exitCode);
+        Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 
@@ -36,7 +36,7 @@ public class ProduceCommandArgumentTests
     {
         var (exitCode, error) = await RunAsync("produce", "--duplicates", "0.6", "--malformed", "0.5");
 
-        Assert.Equal(PipelineCli.UsageError, exitCode);
+        Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.Contains("sum below 1", error, StringComparison.Ordinal);
     }
 
@@ -46,7 +46,7 @@ public class ProduceCommandArgumentTests
         // Port 9 on loopback: nothing listens there, so metadata never arrives and the run gives up.
         var (exitCode, error) = await RunAsync("produce", "-b", "127.0.0.1:9", "--count", "10", "--delivery-timeout", "2s", "-q");
 
-        Assert.Equal(3, exitCode);
+        Assert.Equal(ExitCodes.Failure, exitCode);
         Assert.Contains("127.0.0.1:9", error, StringComparison.Ordinal);
     }
 

@@ -1,0 +1,147 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamingPipeline.Broker.Apis;
+using StreamingPipeline.Broker.Groups;
+using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Broker.Network;
+using StreamingPipeline.Protocol;
+
+namespace StreamingPipeline.Broker;
+
+/// <summary>
+/// A single-node, durable, Kafka-wire-compatible broker running inside this process. Unmodified Kafka clients connect
+/// to <see cref="BootstrapServers"/> over TCP. Use <see cref="CreateBuilder"/> in tests and
+/// <see cref="StartAsync(BrokerOptions, ILoggerFactory?, CancellationToken)"/> to run one as a server.
+/// </summary>
+public sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly KafkaListener _listener;
+    private readonly LogManager _logs;
+    private readonly GroupCoordinator _groups;
+    private readonly bool _ownsDirectory;
+    private int _disposed;
+
+    private EmbeddedBroker(BrokerState state, KafkaListener listener, bool ownsDirectory)
+    {
+        State = state;
+        _listener = listener;
+        _logs = state.Logs;
+        _groups = state.Groups;
+        _ownsDirectory = ownsDirectory;
+    }
+
+    /// <summary>A builder for a broker on a random free port with a temporary data directory.</summary>
+    public static EmbeddedBrokerBuilder CreateBuilder() => new();
+
+    /// <summary>host:port for a client's bootstrap.servers.</summary>
+    public string BootstrapServers => $"{State.AdvertisedHost}:{State.Port}";
+
+    /// <summary>The port the broker listens on.</summary>
+    public int Port => State.Port;
+
+    /// <summary>The options the broker runs with.</summary>
+    public BrokerOptions Options => State.Options;
+
+    /// <summary>The broker's state, for tests and the embedded pipeline that look inside.</summary>
+    public BrokerState State { get; }
+
+    /// <summary>Starts a broker with <paramref name="options"/>; it serves until disposed.</summary>
+    public static Task<EmbeddedBroker> StartAsync(BrokerOptions options, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, [], ownsDirectory: false, loggers, TimeProvider.System, cancellationToken);
+
+    internal static async Task<EmbeddedBroker> StartAsync(
+        BrokerOptions options,
+        IReadOnlyList<(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs)> topics,
+        bool ownsDirectory,
+        ILoggerFactory? loggers,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await Task.Yield();
+        loggers ??= NullLoggerFactory.Instance;
+        Directory.CreateDirectory(options.DataDirectory);
+        var identity = BrokerIdentity.LoadOrCreate(options.DataDirectory, options.NodeId, options.ClusterId);
+        var logs = LogManager.Open(Path.Combine(options.DataDirectory, "topics"), options.LogDefaults, time, loggers,
+            new LogManagerOptions { RetentionCheckInterval = options.RetentionCheckInterval });
+        GroupCoordinator? groups = null;
+        try
+        {
+            groups = await GroupCoordinator.OpenAsync(
+                Path.Combine(options.DataDirectory, "__consumer_offsets"),
+                new GroupCoordinatorOptions { InitialRebalanceDelay = options.GroupInitialRebalanceDelay },
+                time,
+                loggers.CreateLogger<GroupCoordinator>(),
+                cancellationToken);
+            foreach (var (name, partitions, configs) in topics)
+            {
+                var created = logs.CreateTopic(name, partitions, configs, validateOnly: false);
+                if (created.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
+                {
+                    throw new ArgumentException($"Cannot create topic '{name}': {created.Error} {created.ErrorMessage}");
+                }
+            }
+            // Bind first: the handlers need the real port to advertise it.
+            var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
+            var state = new BrokerState(options, logs, groups, identity.ClusterId, listener.EndPoint.Port, time);
+            RequestDispatcher? dispatcher = null;
+            dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
+            listener.Start(dispatcher);
+            return new EmbeddedBroker(state, listener, ownsDirectory);
+        }
+        catch
+        {
+            if (groups is not null)
+            {
+                await groups.DisposeAsync();
+            }
+            await logs.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static IApiHandler[] CreateHandlers(BrokerState state, Func<RequestDispatcher> dispatcher) =>
+    [
+        new ApiVersionsHandler(dispatcher),
+        new MetadataHandler(state),
+        new ProduceHandler(state),
+        new FetchHandler(state),
+        new ListOffsetsHandler(state),
+        new FindCoordinatorHandler(state),
+        new JoinGroupHandler(state),
+        new SyncGroupHandler(state),
+        new HeartbeatHandler(state),
+        new LeaveGroupHandler(state),
+        new OffsetCommitHandler(state),
+        new OffsetFetchHandler(state),
+        new ListGroupsHandler(state),
+        new DescribeGroupsHandler(state),
+        new CreateTopicsHandler(state),
+        new DeleteTopicsHandler(state),
+        new DescribeConfigsHandler(state),
+    ];
+
+    /// <summary>Stops serving, closes every connection and flushes the logs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _listener.DisposeAsync();
+        await _groups.DisposeAsync();
+        await _logs.DisposeAsync();
+        if (_ownsDirectory)
+        {
+            try
+            {
+                Directory.Delete(State.Options.DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A temp directory left behind is harmless.
+            }
+        }
+    }
+}

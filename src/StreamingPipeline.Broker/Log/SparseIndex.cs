@@ -1,0 +1,243 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace StreamingPipeline.Broker.Log;
+
+/// <summary>
+/// A sparse index of one segment, held in memory and mirrored to a file. Entries are appended by the partition's single
+/// writer and searched by any number of concurrent readers: an entry is written into the array before the count that
+/// makes it visible is published, and a grown array is published before the count, so a reader that reads the count
+/// first and the array second always sees complete entries.
+/// </summary>
+/// <remarks>
+/// File format (version 1, big-endian):
+/// <code>
+/// header  (20 bytes): magic u32 | version u16 | entry payload size u16 | segment base offset i64 | CRC-32C u32 of the 16 bytes before
+/// entries (payload + 4 bytes each): payload | CRC-32C u32 of the payload
+/// </code>
+/// Each entry carries its own CRC so the file can be appended to and a torn or stale tail is recognised on load.
+/// The file is a cache: entries are written in groups, fsynced on flush and seal, and a missing or damaged file is
+/// rebuilt from the segment, so nothing depends on it being current.
+/// </remarks>
+internal abstract class SparseIndex<TEntry>
+    where TEntry : struct
+{
+    /// <summary>Bytes before the first entry.</summary>
+    internal const int HeaderSize = 20;
+
+    private const ushort FormatVersion = 1;
+    private const int EntryCrcSize = 4;
+
+    // Unwritten entries are kept in memory until this many accumulate, so the index costs one small write per
+    // group of entries rather than a file open per entry; recovery re-creates whatever was not written.
+    private const int PersistGroupSize = 64;
+
+    private readonly uint _magic;
+    private readonly int _payloadSize;
+    private readonly Lock _fileLock = new();
+    private TEntry[] _entries = new TEntry[16];
+    private int _count;
+    private int _persistedCount;
+    private bool _fileNeedsRewrite = true;
+    private bool _fileDeleted;
+
+    protected SparseIndex(string path, long baseOffset, uint magic, int payloadSize)
+    {
+        FilePath = path;
+        BaseOffset = baseOffset;
+        _magic = magic;
+        _payloadSize = payloadSize;
+    }
+
+    /// <summary>The index file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The base offset of the segment this index belongs to.</summary>
+    public long BaseOffset { get; }
+
+    /// <summary>Entries visible to readers.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    private int EntrySize => _payloadSize + EntryCrcSize;
+
+    /// <summary>A consistent view of the entries for a reader: the count is read before the array.</summary>
+    protected ReadOnlySpan<TEntry> Entries
+    {
+        get
+        {
+            var count = Volatile.Read(ref _count);
+            var entries = Volatile.Read(ref _entries);
+            return entries.AsSpan(0, count);
+        }
+    }
+
+    /// <summary>
+    /// Loads the file's entries, keeping the longest prefix whose entries pass their CRC and <paramref name="follows"/>
+    /// (given the previous entry, or null for the first). Nothing is loaded when the file is missing or its header is
+    /// wrong. Returns true only when every entry in the file was kept.
+    /// </summary>
+    public bool Load(Func<TEntry?, TEntry, bool> follows)
+    {
+        _count = 0;
+        _persistedCount = 0;
+        _fileNeedsRewrite = true;
+        if (!File.Exists(FilePath))
+        {
+            return false;
+        }
+        var bytes = File.ReadAllBytes(FilePath);
+        if (!IsHeaderValid(bytes))
+        {
+            return false;
+        }
+        var complete = (bytes.Length - HeaderSize) % EntrySize == 0;
+        TEntry? previous = null;
+        for (var position = HeaderSize; position + EntrySize <= bytes.Length; position += EntrySize)
+        {
+            var payload = bytes.AsSpan(position, _payloadSize);
+            var crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(position + _payloadSize));
+            if (crc != Crc32C.Compute(payload))
+            {
+                complete = false;
+                break;
+            }
+            var entry = Decode(payload);
+            if (!follows(previous, entry))
+            {
+                complete = false;
+                break;
+            }
+            AddToMemory(entry);
+            previous = entry;
+        }
+        _persistedCount = _count;
+        _fileNeedsRewrite = !complete;
+        return complete;
+    }
+
+    /// <summary>Adds an entry; the writer calls this under the partition's append lock.</summary>
+    public void Append(in TEntry entry)
+    {
+        AddToMemory(entry);
+        if (_count - Volatile.Read(ref _persistedCount) >= PersistGroupSize)
+        {
+            Persist(flushToDisk: false);
+        }
+    }
+
+    /// <summary>Drops entries from <paramref name="count"/> on; only while no reader can see this index (recovery).</summary>
+    public void TruncateTo(int count)
+    {
+        if (count >= _count)
+        {
+            return;
+        }
+        lock (_fileLock)
+        {
+            Volatile.Write(ref _count, count);
+            _persistedCount = Math.Min(_persistedCount, count);
+            _fileNeedsRewrite = true;
+        }
+    }
+
+    /// <summary>Drops every entry, as before a rebuild.</summary>
+    public void Clear() => TruncateTo(0);
+
+    /// <summary>Writes entries not yet in the file (the whole file if it must be rewritten), optionally fsyncing it.</summary>
+    public void Persist(bool flushToDisk)
+    {
+        lock (_fileLock)
+        {
+            var count = Volatile.Read(ref _count);
+            var entries = Volatile.Read(ref _entries);
+            if (_fileDeleted || (!_fileNeedsRewrite && count == _persistedCount && !flushToDisk))
+            {
+                return;
+            }
+            var rewrite = _fileNeedsRewrite;
+            var first = rewrite ? 0 : _persistedCount;
+            var length = (rewrite ? HeaderSize : 0) + ((count - first) * EntrySize);
+            var rented = ArrayPool<byte>.Shared.Rent(length);
+            var bytes = rented.AsSpan(0, length);
+            var position = 0;
+            if (rewrite)
+            {
+                WriteHeader(bytes);
+                position = HeaderSize;
+            }
+            for (var i = first; i < count; i++)
+            {
+                var payload = bytes.Slice(position, _payloadSize);
+                Encode(entries[i], payload);
+                BinaryPrimitives.WriteUInt32BigEndian(bytes[(position + _payloadSize)..], Crc32C.Compute(payload));
+                position += EntrySize;
+            }
+            try
+            {
+                using var handle = File.OpenHandle(FilePath, rewrite ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                var fileOffset = rewrite ? 0 : HeaderSize + ((long)first * EntrySize);
+                RandomAccess.Write(handle, bytes, fileOffset);
+                if (!rewrite)
+                {
+                    RandomAccess.SetLength(handle, fileOffset + length);
+                }
+                if (flushToDisk)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+            _persistedCount = count;
+            _fileNeedsRewrite = false;
+        }
+    }
+
+    /// <summary>Deletes the file if it exists.</summary>
+    public void DeleteFile()
+    {
+        lock (_fileLock)
+        {
+            _fileDeleted = true;
+            File.Delete(FilePath);
+        }
+    }
+
+    protected abstract void Encode(in TEntry entry, Span<byte> payload);
+
+    protected abstract TEntry Decode(ReadOnlySpan<byte> payload);
+
+    private void AddToMemory(in TEntry entry)
+    {
+        var entries = _entries;
+        var count = _count;
+        if (count == entries.Length)
+        {
+            var grown = new TEntry[entries.Length * 2];
+            entries.AsSpan(0, count).CopyTo(grown);
+            entries = grown;
+            Volatile.Write(ref _entries, grown);
+        }
+        entries[count] = entry;
+        Volatile.Write(ref _count, count + 1);
+    }
+
+    private void WriteHeader(Span<byte> header)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(header, _magic);
+        BinaryPrimitives.WriteUInt16BigEndian(header[4..], FormatVersion);
+        BinaryPrimitives.WriteUInt16BigEndian(header[6..], (ushort)_payloadSize);
+        BinaryPrimitives.WriteInt64BigEndian(header[8..], BaseOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(header[16..], Crc32C.Compute(header[..16]));
+    }
+
+    private bool IsHeaderValid(ReadOnlySpan<byte> bytes) =>
+        bytes.Length >= HeaderSize
+        && BinaryPrimitives.ReadUInt32BigEndian(bytes) == _magic
+        && BinaryPrimitives.ReadUInt16BigEndian(bytes[4..]) == FormatVersion
+        && BinaryPrimitives.ReadUInt16BigEndian(bytes[6..]) == _payloadSize
+        && BinaryPrimitives.ReadInt64BigEndian(bytes[8..]) == BaseOffset
+        && BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]) == Crc32C.Compute(bytes[..16]);
+}

@@ -1,0 +1,185 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Cli.Output;
+
+namespace StreamingPipeline.Cli.Commands;
+
+/// <summary><c>pipeline topics create|list|describe|delete</c> against any Kafka cluster, like kafka-topics.sh.</summary>
+public static class TopicsCommand
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Builds the command group.</summary>
+    public static Command Create()
+    {
+        var topics = new Command("topics", "Create, list, describe and delete topics");
+        topics.Subcommands.Add(CreateCommand());
+        topics.Subcommands.Add(ListCommand());
+        topics.Subcommands.Add(DescribeCommand());
+        topics.Subcommands.Add(DeleteCommand());
+        return topics;
+    }
+
+    private static Command CreateCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var topic = CommonOptions.Topic("Topic to create");
+        var partitions = new Option<int>("--partitions", "-p") { Description = "Number of partitions", DefaultValueFactory = _ => 1 };
+        var replication = new Option<short>("--replication-factor") { Description = "Replicas per partition", DefaultValueFactory = _ => 1 };
+        var config = CommonOptions.Config("Topic configuration, e.g. retention.ms=86400000");
+        var ifNotExists = new Option<bool>("--if-not-exists") { Description = "Succeed when the topic already exists" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate on the cluster without creating" };
+        var command = new Command("create", "Create a topic") { bootstrap, topic, partitions, replication, config, ifNotExists, dryRun };
+        partitions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--partitions must be at least 1.");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            using var admin = Admin(parse.GetValue(bootstrap)!);
+            var name = parse.GetValue(topic)!;
+            var spec = new TopicSpecification
+            {
+                Name = name,
+                NumPartitions = parse.GetValue(partitions),
+                ReplicationFactor = parse.GetValue(replication),
+                Configs = CommonOptions.ToDictionary(parse.GetValue(config)),
+            };
+            try
+            {
+                await admin.CreateTopicsAsync([spec], new CreateTopicsOptions { ValidateOnly = parse.GetValue(dryRun), RequestTimeout = RequestTimeout });
+                Console.WriteLine(parse.GetValue(dryRun) ? $"Topic {name} can be created." : $"Created topic {name}.");
+                return ExitCodes.Ok;
+            }
+            catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.TopicAlreadyExists) && parse.GetValue(ifNotExists))
+            {
+                Console.WriteLine($"Topic {name} already exists.");
+                return ExitCodes.Ok;
+            }
+            catch (CreateTopicsException ex)
+            {
+                return Fail($"cannot create topic {name}: {ex.Results[0].Error.Reason}");
+            }
+            catch (KafkaException ex)
+            {
+                return Fail(ex.Error.Reason);
+            }
+        });
+        return command;
+    }
+
+    private static Command ListCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var output = OutputFormatOption.Create();
+        var command = new Command("list", "List topics") { bootstrap, output };
+        command.SetAction(parse =>
+        {
+            using var admin = Admin(parse.GetValue(bootstrap)!);
+            try
+            {
+                var metadata = admin.GetMetadata(RequestTimeout);
+                var rows = metadata.Topics.OrderBy(t => t.Topic, StringComparer.Ordinal).Select(t => new object?[] { t.Topic, t.Partitions.Count });
+                RowPrinter.Print(Console.Out, parse.GetValue(output), ["topic", "partitions"], rows);
+                return ExitCodes.Ok;
+            }
+            catch (KafkaException ex)
+            {
+                return Fail(ex.Error.Reason);
+            }
+        });
+        return command;
+    }
+
+    private static Command DescribeCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var topic = CommonOptions.Topic("Topic to describe");
+        var output = OutputFormatOption.Create();
+        var command = new Command("describe", "Show a topic's partitions, offsets and configuration") { bootstrap, topic, output };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(topic)!;
+            var servers = parse.GetValue(bootstrap)!;
+            using var admin = Admin(servers);
+            try
+            {
+                var metadata = admin.GetMetadata(name, RequestTimeout);
+                var described = metadata.Topics.Single();
+                if (described.Error.IsError)
+                {
+                    return Fail($"topic {name}: {described.Error.Reason}");
+                }
+                using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = servers, GroupId = "pipeline-topics-describe" }).Build();
+                var rows = described.Partitions.OrderBy(p => p.PartitionId).Select(p =>
+                {
+                    var offsets = consumer.QueryWatermarkOffsets(new TopicPartition(name, p.PartitionId), RequestTimeout);
+                    return new object?[] { name, p.PartitionId, p.Leader, offsets.Low.Value, offsets.High.Value };
+                }).ToList();
+                RowPrinter.Print(Console.Out, parse.GetValue(output), ["topic", "partition", "leader", "log-start-offset", "high-watermark"], rows);
+                var configs = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = name }]);
+                var configRows = configs[0].Entries.Values.Where(e => !e.IsDefault).OrderBy(e => e.Name, StringComparer.Ordinal)
+                    .Select(e => new object?[] { e.Name, e.Value }).ToList();
+                if (configRows.Count > 0)
+                {
+                    RowPrinter.Print(Console.Out, parse.GetValue(output), ["config", "value"], configRows);
+                }
+                return ExitCodes.Ok;
+            }
+            catch (KafkaException ex)
+            {
+                return Fail(ex.Error.Reason);
+            }
+        });
+        return command;
+    }
+
+    private static Command DeleteCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var topic = CommonOptions.Topic("Topic to delete");
+        var ifExists = new Option<bool>("--if-exists") { Description = "Succeed when the topic does not exist" };
+        var command = new Command("delete", "Delete a topic and its data") { bootstrap, topic, ifExists };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(topic)!;
+            using var admin = Admin(parse.GetValue(bootstrap)!);
+            try
+            {
+                await admin.DeleteTopicsAsync([name], new DeleteTopicsOptions { RequestTimeout = RequestTimeout });
+                Console.WriteLine($"Deleted topic {name}.");
+                return ExitCodes.Ok;
+            }
+            catch (DeleteTopicsException ex) when (parse.GetValue(ifExists) && ex.Results.All(r => r.Error.Code is ErrorCode.NoError or ErrorCode.UnknownTopicOrPart))
+            {
+                Console.WriteLine($"Topic {name} does not exist.");
+                return ExitCodes.Ok;
+            }
+            catch (DeleteTopicsException ex)
+            {
+                return Fail($"cannot delete topic {name}: {ex.Results[0].Error.Reason}");
+            }
+            catch (KafkaException ex)
+            {
+                return Fail(ex.Error.Reason);
+            }
+        });
+        return command;
+    }
+
+    private static IAdminClient Admin(string bootstrapServers) =>
+        new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers, SocketTimeoutMs = (int)RequestTimeout.TotalMilliseconds })
+            .SetLogHandler((_, _) => { })
+            .Build();
+
+    private static int Fail(string reason)
+    {
+        Console.Error.WriteLine($"error: {reason}");
+        return ExitCodes.Failure;
+    }
+}

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace StreamingPipeline.Protocol;
+
+/// <summary>
+/// Writes Kafka protocol primitives into a growable buffer rented from <see cref="ArrayPool{T}"/>.
+/// Dispose returns the buffer; <see cref="WrittenMemory"/> is valid until then.
+/// </summary>
+public sealed class ProtocolWriter : IDisposable
+{
+    private byte[] _buffer;
+
+    /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
+    public ProtocolWriter(int initialCapacity = 256) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+
+    /// <summary>Bytes written so far.</summary>
+    public int Position { get; private set; }
+
+    /// <summary>The bytes written so far.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, Position);
+
+    /// <summary>The bytes written so far.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, Position);
+
+    /// <summary>Forgets what was written, keeping the buffer.</summary>
+    public void Reset() => Position = 0;
+
+    /// <summary>Reserves <paramref name="count"/> bytes and returns them for the caller to fill.</summary>
+    public Span<byte> Advance(int count)
+    {
+        Ensure(count);
+        var span = _buffer.AsSpan(Position, count);
+        Position += count;
+        return span;
+    }
+
+    private void Ensure(int count)
+    {
+        if (Position + count <= _buffer.Length)
+        {
+            return;
+        }
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Position + count));
+        _buffer.AsSpan(0, Position).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    /// <summary>Overwrites an int32 at an earlier position (used for size prefixes).</summary>
+    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
+
+    public void WriteBool(bool value) => Advance(1)[0] = value ? (byte)1 : (byte)0;
+    public void WriteInt8(sbyte value) => Advance(1)[0] = (byte)value;
+    public void WriteInt16(short value) => BinaryPrimitives.WriteInt16BigEndian(Advance(2), value);
+    public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16BigEndian(Advance(2), value);
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(Advance(4), value);
+    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32BigEndian(Advance(4), value);
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(Advance(8), value);
+    public void WriteFloat64(double value) => BinaryPrimitives.WriteDoubleBigEndian(Advance(8), value);
+    public void WriteUuid(Guid value) => value.TryWriteBytes(Advance(16), bigEndian: true, out _);
+
+    public void WriteUnsignedVarInt(uint value)
+    {
+        while (value >= 0x80)
+        {
+            Advance(1)[0] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        Advance(1)[0] = (byte)value;
+    }
+
+    public void WriteVarInt(int value) => WriteUnsignedVarInt((uint)((value << 1) ^ (value >> 31)));
+
+    public void WriteVarLong(long value)
+    {
+        var raw = (ulong)((value << 1) ^ (value >> 63));
+        while (raw >= 0x80)
+        {
+            Advance(1)[0] = (byte)(raw | 0x80);
+            raw >>= 7;
+        }
+        Advance(1)[0] = (byte)raw;
+    }
+
+    /// <summary>The number of bytes <see cref="WriteUnsignedVarInt"/> uses for <paramref name="value"/>.</summary>
+    public static int UnsignedVarIntSize(uint value)
+    {
+        var size = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            size++;
+        }
+        return size;
+    }
+
+    private void WriteLength(int length, bool compact, bool shortLength)
+    {
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)(length + 1));
+        }
+        else if (shortLength)
+        {
+            WriteInt16(checked((short)length));
+        }
+        else
+        {
+            WriteInt32(length);
+        }
+    }
+
+    public void WriteNullableString(string? value, bool compact)
+    {
+        if (value is null)
+        {
+            WriteLength(-1, compact, shortLength: true);
+            return;
+        }
+        var count = Encoding.UTF8.GetByteCount(value);
+        WriteLength(count, compact, shortLength: true);
+        Encoding.UTF8.GetBytes(value, Advance(count));
+    }
+
+    public void WriteString(string value, bool compact) => WriteNullableString(value ?? throw new InvalidOperationException("Non-nullable string is null."), compact);
+
+    public void WriteNullableBytes(ReadOnlySpan<byte> value, bool isNull, bool compact)
+    {
+        if (isNull)
+        {
+            WriteLength(-1, compact, shortLength: false);
+            return;
+        }
+        WriteLength(value.Length, compact, shortLength: false);
+        value.CopyTo(Advance(value.Length));
+    }
+
+    public void WriteBytes(byte[]? value, bool compact) => WriteNullableBytes(value, value is null, compact);
+
+    public void WriteRecords(ReadOnlyMemory<byte>? value, bool compact) =>
+        WriteNullableBytes(value.HasValue ? value.Value.Span : default, !value.HasValue, compact);
+
+    public void WriteArrayLength(int count, bool compact) => WriteLength(count, compact, shortLength: false);
+
+    public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Advance(bytes.Length));
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        var buffer = Interlocked.Exchange(ref _buffer, []);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
