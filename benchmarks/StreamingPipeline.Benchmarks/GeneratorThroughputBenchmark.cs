@@ -12,7 +12,8 @@ namespace StreamingPipeline.Benchmarks;
 /// Maximum generator throughput (records/s, one process) beside a yardstick measured in the same run: a bare
 /// Confluent.Kafka loop producing pre-serialized 200-byte payloads with the generator's producer settings.
 /// Rounds alternate yardstick and generator; each counts from the first send until every record is acknowledged.
-/// <c>generator [--bootstrap-servers HOST:PORT] [--records N] [--rounds N] [--partitions N]</c>.
+/// <c>generator [--bootstrap-servers HOST:PORT] [--records N] [--rounds N] [--partitions N] [--config k=v]...</c>;
+/// <c>--config</c> settings apply to both sides alike.
 /// </summary>
 public static class GeneratorThroughputBenchmark
 {
@@ -24,6 +25,7 @@ public static class GeneratorThroughputBenchmark
         var records = IntArg(args, "--records", 500_000);
         var rounds = IntArg(args, "--rounds", 3);
         var partitions = IntArg(args, "--partitions", 8);
+        var overrides = ConfigArgs(args);
         await using var target = await GeneratorBenchmarkTarget.StartAsync(args, Topic, partitions, CancellationToken.None);
         if (target is null)
         {
@@ -33,7 +35,7 @@ public static class GeneratorThroughputBenchmark
         {
             await EnsureTopicAsync(target.BootstrapServers, partitions);
         }
-        Console.WriteLine($"target: {target.Description}; {records:N0} records a round, {rounds} rounds, {partitions} partitions");
+        Console.WriteLine($"target: {target.Description}; {records:N0} records a round, {rounds} rounds, {partitions} partitions; overrides: {string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}"))}");
 
         var yardstick = new List<double>();
         var generator = new List<double>();
@@ -42,13 +44,13 @@ public static class GeneratorThroughputBenchmark
             // Alternate which goes first, so warm-up and the broker's growing log favour neither.
             if (round % 2 == 1)
             {
-                yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records));
-                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round));
+                yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records, overrides));
+                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, overrides));
             }
             else
             {
-                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round));
-                yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records));
+                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, overrides));
+                yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records, overrides));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: yardstick {yardstick[^1]:N0}/s, generator {generator[^1]:N0}/s"));
         }
@@ -63,10 +65,10 @@ public static class GeneratorThroughputBenchmark
         return 0;
     }
 
-    private static async Task<double> RunYardstickAsync(string bootstrapServers, int records)
+    private static async Task<double> RunYardstickAsync(string bootstrapServers, int records, Dictionary<string, string> overrides)
     {
         const int maxInFlight = 100_000;
-        var config = EventProducerConfig.Create(bootstrapServers, maxInFlight, TimeSpan.FromMinutes(2));
+        var config = EventProducerConfig.Create(bootstrapServers, maxInFlight, TimeSpan.FromMinutes(2), overrides);
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         // Like the generator, read the topic's metadata before the clock starts, so connecting is not timed.
         using (var admin = new DependentAdminClientBuilder(producer.Handle).Build())
@@ -126,7 +128,7 @@ public static class GeneratorThroughputBenchmark
         return records / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> RunGeneratorAsync(string bootstrapServers, int records, long seed)
+    private static async Task<double> RunGeneratorAsync(string bootstrapServers, int records, long seed, Dictionary<string, string> overrides)
     {
         var options = new GeneratorOptions
         {
@@ -137,7 +139,7 @@ public static class GeneratorThroughputBenchmark
             DuplicateShare = 0.05,
             MalformedShare = 0.001,
         };
-        var settings = new ProducerSettings { BootstrapServers = bootstrapServers, Topic = Topic, Rate = -1 };
+        var settings = new ProducerSettings { BootstrapServers = bootstrapServers, Topic = Topic, Rate = -1, Config = overrides };
         var producer = new EventProducer(options, settings, TimeProvider.System, NullLogger.Instance);
         var outcome = await producer.RunAsync(CancellationToken.None);
         if (!outcome.Succeeded)
@@ -164,6 +166,19 @@ public static class GeneratorThroughputBenchmark
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
+    }
+
+    private static Dictionary<string, string> ConfigArgs(string[] args)
+    {
+        var result = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] == "--config" && args[i + 1].IndexOf('=', StringComparison.Ordinal) is > 0 and var eq)
+            {
+                result[args[i + 1][..eq]] = args[i + 1][(eq + 1)..];
+            }
+        }
+        return result;
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
