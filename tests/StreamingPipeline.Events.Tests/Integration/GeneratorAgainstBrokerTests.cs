@@ -111,6 +111,43 @@ public sealed class GeneratorAgainstBrokerTests : IDisposable
     }
 
     [Fact]
+    public async Task ABrokerThatDoesNotComeBackStopsTheRunWithAClearErrorAfterTheDeliveryTimeout()
+    {
+        var broker = await EmbeddedBroker.CreateBuilder().WithTopic(Topic, partitions: Partitions).StartAsync(CancellationToken.None);
+        var options = Options(seed: 4, count: 1_000_000) with { EventsPerSecond = 5000 };
+        var settings = Settings(broker.BootstrapServers, Topic) with
+        {
+            Rate = 5000,
+            MaxInFlight = 2_000,
+            DeliveryTimeout = TimeSpan.FromSeconds(3),
+            SummaryPath = Path.Combine(_directory, "failed-summary.json"),
+        };
+        var producer = new EventProducer(options, settings, TimeProvider.System, NullLogger.Instance);
+        var run = producer.RunAsync(CancellationToken.None);
+
+        await WaitUntilAsync(() => producer.Progress.Acknowledged > 2_000, TimeSpan.FromSeconds(30));
+        await broker.DisposeAsync();
+        var stopwatch = Stopwatch.StartNew();
+        var maxInFlight = 0L;
+        while (!run.IsCompleted)
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), "the run did not give up");
+            maxInFlight = Math.Max(maxInFlight, producer.Progress.InFlight);
+            await Task.Delay(10);
+        }
+        var outcome = await run;
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains("not acknowledged within 3s", outcome.Error, StringComparison.Ordinal);
+        Assert.InRange(maxInFlight, 0, settings.MaxInFlight);
+        Assert.True(producer.Progress.BrokerErrors > 0);
+        var summary = await GeneratorSummary.ReadAsync(settings.SummaryPath!, CancellationToken.None);
+        Assert.Equal(outcome.Error, summary.Error);
+        Assert.True(summary.NotAcknowledged > 0);
+        Assert.Equal(summary.TotalRecords, summary.Acknowledged + summary.NotAcknowledged);
+    }
+
+    [Fact]
     public async Task TheProduceCommandWritesItsSummary()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic(Topic, partitions: Partitions).StartAsync(CancellationToken.None);
