@@ -1,3 +1,20 @@
-// Benchmarks are added per issue; each one is a sub-command of this program.
-Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <benchmark>");
-return 2;
+using StreamingPipeline.Benchmarks;
+
+// Each benchmark is one named entry: `dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <name> [args]`.
+// To add one, add a line here; the rest of the arguments are passed to it.
+var benchmarks = new Dictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["serializer"] = ("user-event serializer and parser (BenchmarkDotNet; hand-written vs System.Text.Json)", EventsSerializerBenchmarkRunner.RunAsync),
+    ["generator"] = ("pipeline produce throughput beside a bare Confluent.Kafka yardstick", GeneratorThroughputBenchmark.RunAsync),
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <benchmark> [args]");
+    foreach (var (name, (description, _)) in benchmarks)
+    {
+        Console.Error.WriteLine($"  {name,-12} {description}");
+    }
+    return 2;
+}
+return await benchmark.Run(args[1..]);
