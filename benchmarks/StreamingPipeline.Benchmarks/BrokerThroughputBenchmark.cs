@@ -35,7 +35,7 @@ public static class BrokerThroughputBenchmark
             var consume = Consume(bootstrap, "bench", produceRecords);
             return (produce, consume);
         });
-        await CreateTopicAsync(mock.BootstrapServers, "bench", 4);
+        // The mock cluster has no controller for CreateTopics; it creates topics on first use with 4 partitions.
         var mockProduce = Produce(mock.BootstrapServers, "bench", produceRecords);
         var brokerConsume = await WithBrokerAsync("os", async bootstrap =>
         {
@@ -43,8 +43,8 @@ public static class BrokerThroughputBenchmark
             Produce(bootstrap, "small", consumeRecords);
             return (Consume(bootstrap, "small", consumeRecords), default(Rate));
         });
-        await CreateTopicAsync(mock.BootstrapServers, "small", 4);
         Produce(mock.BootstrapServers, "small", consumeRecords);
+        mock.RequirePartitions("small", 4);
         var mockConsume = Consume(mock.BootstrapServers, "small", consumeRecords);
         var fsync = await WithBrokerAsync("every-write", async bootstrap =>
         {
@@ -240,6 +240,15 @@ public static class BrokerThroughputBenchmark
             var host = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
             var broker = host.GetMetadata(TimeSpan.FromSeconds(10)).Brokers.Single();
             return new MockCluster(host, $"{broker.Host}:{broker.Port}");
+        }
+
+        public void RequirePartitions(string topic, int partitions)
+        {
+            var actual = _host.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count;
+            if (actual != partitions)
+            {
+                throw new InvalidOperationException($"mock topic {topic} has {actual} partitions, the comparison needs {partitions}");
+            }
         }
 
         public void Dispose() => _host.Dispose();
