@@ -247,7 +247,7 @@ public sealed partial class EventProducer
         var giveUpAt = _time.GetTimestamp() + (long)((_settings.DeliveryTimeout.TotalSeconds + 5) * _time.TimestampFrequency);
         while (InFlight > 0 && Volatile.Read(ref _fatalError) is null && _time.GetTimestamp() < giveUpAt)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, CancellationToken.None);
         }
         producer.Flush(TimeSpan.Zero);
     }
