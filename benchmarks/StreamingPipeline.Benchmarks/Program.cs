@@ -5,6 +5,7 @@ using StreamingPipeline.Benchmarks;
 var benchmarks = new Dictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
 {
     ["serializer"] = ("user-event serializer and parser (BenchmarkDotNet; hand-written vs System.Text.Json)", EventsSerializerBenchmarkRunner.RunAsync),
+    ["broker"] = ("embedded broker produce/consume throughput beside librdkafka's mock cluster", BrokerThroughputBenchmark.RunAsync),
     ["generator"] = ("pipeline produce throughput beside a bare Confluent.Kafka yardstick", GeneratorThroughputBenchmark.RunAsync),
 };
 

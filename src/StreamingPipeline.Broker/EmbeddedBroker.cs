@@ -5,6 +5,7 @@ using StreamingPipeline.Broker.Apis;
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
+using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker;
@@ -16,9 +17,13 @@ namespace StreamingPipeline.Broker;
 /// </summary>
 public sealed class EmbeddedBroker : IAsyncDisposable
 {
+    /// <summary>The transaction coordinator's directory under the data directory.</summary>
+    public const string TransactionStateDirectoryName = "__transaction_state";
+
     private readonly KafkaListener _listener;
     private readonly LogManager _logs;
     private readonly GroupCoordinator _groups;
+    private readonly TransactionCoordinator _transactions;
     private readonly bool _ownsDirectory;
     private int _disposed;
 
@@ -28,6 +33,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _listener = listener;
         _logs = state.Logs;
         _groups = state.Groups;
+        _transactions = state.Transactions;
         _ownsDirectory = ownsDirectory;
     }
 
@@ -63,9 +69,20 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         loggers ??= NullLoggerFactory.Instance;
         Directory.CreateDirectory(options.DataDirectory);
         var identity = BrokerIdentity.LoadOrCreate(options.DataDirectory, options.NodeId, options.ClusterId);
+
+        // Partitions are opened (and their producer state recovered) before the transaction coordinator, which writes
+        // the markers of transactions it finds decided but unfinished; it is handed to the partitions once open, and
+        // nothing produces before the listener starts.
+        TransactionCoordinator? transactions = null;
+        var producerStateOptions = new ProducerStateManagerOptions();
         var logs = LogManager.Open(Path.Combine(options.DataDirectory, "topics"), options.LogDefaults, time, loggers,
-            new LogManagerOptions { RetentionCheckInterval = options.RetentionCheckInterval });
+            new LogManagerOptions
+            {
+                RetentionCheckInterval = options.RetentionCheckInterval,
+                AppendGuardFactory = log => PartitionProducerState.Open(log, () => Volatile.Read(ref transactions), producerStateOptions, time),
+            });
         GroupCoordinator? groups = null;
+        var offsetLocks = new ProducerOffsetLocks();
         try
         {
             groups = await GroupCoordinator.OpenAsync(
@@ -74,6 +91,14 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 time,
                 loggers.CreateLogger<GroupCoordinator>(),
                 cancellationToken);
+            var markers = new TransactionMarkerWriter(logs, groups, offsetLocks, time, loggers.CreateLogger<TransactionMarkerWriter>());
+            var coordinator = await TransactionCoordinator.OpenAsync(
+                new TransactionCoordinatorOptions { Directory = Path.Combine(options.DataDirectory, TransactionStateDirectoryName) },
+                markers,
+                time,
+                loggers.CreateLogger<TransactionCoordinator>(),
+                cancellationToken);
+            Volatile.Write(ref transactions, coordinator);
             foreach (var (name, partitions, configs) in topics)
             {
                 var created = logs.CreateTopic(name, partitions, configs, validateOnly: false);
@@ -84,7 +109,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             }
             // Bind first: the handlers need the real port to advertise it.
             var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
-            var state = new BrokerState(options, logs, groups, identity.ClusterId, listener.EndPoint.Port, time);
+            var state = new BrokerState(options, logs, groups, coordinator, offsetLocks, identity.ClusterId, listener.EndPoint.Port, time);
             RequestDispatcher? dispatcher = null;
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
             listener.Start(dispatcher);
@@ -92,11 +117,16 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         }
         catch
         {
+            if (transactions is not null)
+            {
+                await transactions.DisposeAsync();
+            }
             if (groups is not null)
             {
                 await groups.DisposeAsync();
             }
             await logs.DisposeAsync();
+            offsetLocks.Dispose();
             throw;
         }
     }
@@ -120,6 +150,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         new CreateTopicsHandler(state),
         new DeleteTopicsHandler(state),
         new DescribeConfigsHandler(state),
+        new InitProducerIdHandler(state),
+        new AddPartitionsToTxnHandler(state),
+        new AddOffsetsToTxnHandler(state),
+        new EndTxnHandler(state),
+        new TxnOffsetCommitHandler(state),
     ];
 
     /// <summary>Stops serving, closes every connection and flushes the logs.</summary>
@@ -130,8 +165,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             return;
         }
         await _listener.DisposeAsync();
+        await _transactions.DisposeAsync();
         await _groups.DisposeAsync();
         await _logs.DisposeAsync();
+        State.TransactionalOffsetLocks.Dispose();
         if (_ownsDirectory)
         {
             try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.CommandLine.Help;
 using StreamingPipeline.Cli.Commands;
 
@@ -46,6 +47,17 @@ public static class PipelineCli
             await Console.Error.WriteLineAsync("Run 'pipeline --help' for usage.");
             return ExitCodes.Usage;
         }
-        return await parseResult.InvokeAsync();
+        // Ctrl+C and SIGTERM cancel the command's token and let it stop cleanly (flush logs, close files) instead of
+        // System.CommandLine's default of exiting after a short grace period.
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
+
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
     }
 }

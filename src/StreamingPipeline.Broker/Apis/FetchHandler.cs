@@ -1,5 +1,6 @@
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
+using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
 using StreamingPipeline.Protocol.Messages;
 
@@ -8,8 +9,13 @@ namespace StreamingPipeline.Broker.Apis;
 /// <summary>
 /// Fetch (key 1), v4-12 (topics by name; v13+ uses topic ids). Record batches are copied from the segment files as
 /// stored, never re-encoded. The request waits up to MaxWaitMs for MinBytes of data by awaiting the partitions'
-/// append signals, never by polling. read_committed (isolation level 1) reads below the last stable offset.
-/// Incremental fetch sessions (KIP-227) are not offered: the response's session id is 0, so clients send full fetches.
+/// append signals, never by polling. read_committed (isolation level 1) reads below the last stable offset and lists
+/// the aborted transactions (producer id and first offset, from the partition's aborted-transaction index) that
+/// overlap the returned batches, so the client drops their records; read_uncommitted reads up to the high watermark
+/// and gets a null list. Control batches (transaction markers) are returned as stored, as Kafka does: clients skip
+/// them and never deliver them as records. Every response carries the last stable offset, against which clients
+/// compute read_committed lag. Incremental fetch sessions (KIP-227) are not offered: the response's session id is 0,
+/// so clients send full fetches.
 /// </summary>
 public sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -65,7 +71,9 @@ public sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, 
                     topicResponse.Partitions.Add(Failed(p.Partition, ErrorCode.UnknownTopicOrPartition));
                     continue;
                 }
-                var bound = readCommitted ? broker.LastStableOffset(partition) : partition.HighWatermark;
+                // Read before the data: every abort below it is already indexed, so the list below is complete.
+                var lastStableOffset = broker.LastStableOffset(partition);
+                var bound = readCommitted ? lastStableOffset : partition.HighWatermark;
                 var maxBytes = Math.Min(p.PartitionMaxBytes, budget - bytes);
                 // KIP-74: the first batch of the first non-empty partition is returned even if it exceeds the limits.
                 var read = partition.Read(p.FetchOffset, Math.Max(0, maxBytes), bound, minOneBatch: bytes == 0);
@@ -77,15 +85,46 @@ public sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, 
                     PartitionIndex = p.Partition,
                     ErrorCode = (short)read.Error,
                     HighWatermark = read.HighWatermark,
-                    LastStableOffset = readCommitted ? bound : broker.LastStableOffset(partition),
+                    LastStableOffset = lastStableOffset,
                     LogStartOffset = read.LogStartOffset,
-                    AbortedTransactions = readCommitted ? [] : null,
+                    AbortedTransactions = readCommitted ? AbortedTransactionsIn(partition, p.FetchOffset, read.Records.Span) : null,
                     PreferredReadReplica = -1,
                     Records = read.Records,
                 });
             }
         }
         return response;
+    }
+
+    /// <summary>The aborted transactions a read_committed client needs to filter <paramref name="records"/>, read from <paramref name="fetchOffset"/>.</summary>
+    private List<FetchResponse.AbortedTransaction> AbortedTransactionsIn(PartitionLog partition, long fetchOffset, ReadOnlySpan<byte> records)
+    {
+        var result = new List<FetchResponse.AbortedTransaction>();
+        if (records.IsEmpty || broker.AbortedTransactions(partition) is not { } index)
+        {
+            return result;
+        }
+        var aborted = new List<AbortedTransaction>();
+        index.CollectAbortedTransactions(fetchOffset, EndOffsetOf(records), aborted);
+        foreach (var transaction in aborted)
+        {
+            result.Add(new FetchResponse.AbortedTransaction { ProducerId = transaction.ProducerId, FirstOffset = transaction.FirstOffset });
+        }
+        return result;
+    }
+
+    /// <summary>The offset after the last batch in <paramref name="records"/> (whole batches, as the log returns them).</summary>
+    private static long EndOffsetOf(ReadOnlySpan<byte> records)
+    {
+        var end = 0L;
+        var position = 0;
+        while (position + RecordBatchHeader.Size <= records.Length)
+        {
+            var header = new RecordBatchHeader(records[position..]);
+            end = header.LastOffset + 1;
+            position += header.TotalSize;
+        }
+        return end;
     }
 
     private static async Task WaitForAppendAsync(List<(PartitionLog Log, long EndOffset)> partitions, TimeSpan timeout, CancellationToken ct)

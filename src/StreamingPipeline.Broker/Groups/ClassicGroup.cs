@@ -17,7 +17,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// </remarks>
 internal sealed class ClassicGroup
 {
-    private static readonly IReadOnlyList<JoinGroupMember> NoMembers = [];
+    private static readonly IReadOnlyList<JoinGroupMember> _noMembers = [];
 
     private readonly Lock _lock = new();
     private readonly GroupCoordinatorOptions _options;
@@ -99,9 +99,11 @@ internal sealed class ClassicGroup
             }
             if (!AcceptsJoiningMember(request.MemberId))
             {
+                // Only reachable while preparing a rebalance: a member that has not rejoined yet loses its place.
                 if (_members.TryGetValue(request.MemberId, out var rejected))
                 {
                     RemoveMember(rejected, "the group is full");
+                    MaybeCompleteJoinPhase();
                 }
                 return Task.FromResult(JoinGroupResult.Failure(ErrorCode.GroupMaxSizeReached, ""));
             }
@@ -606,7 +608,7 @@ internal sealed class ClassicGroup
                     // Nothing the assignment depends on changed: the member keeps its assignment without a rebalance.
                     // It is told the previous leader's id, so even a returning leader syncs as a follower and gets it.
                     CompleteJoin(member, new JoinGroupResult(
-                        ErrorCode.None, _generationId, _protocolType, _protocolName, leaderBefore ?? "", newMemberId, false, NoMembers));
+                        ErrorCode.None, _generationId, _protocolType, _protocolName, leaderBefore ?? "", newMemberId, false, _noMembers));
                 }
                 else
                 {
@@ -884,7 +886,7 @@ internal sealed class ClassicGroup
                 _leaderId!,
                 member.MemberId,
                 false,
-                member.MemberId == _leaderId ? leaderView : NoMembers));
+                member.MemberId == _leaderId ? leaderView : _noMembers));
             RescheduleSession(member, member.SessionTimeout);
             member.IsNew = false;
             _pendingSyncMembers.Add(member.MemberId);
@@ -1026,7 +1028,7 @@ internal sealed class ClassicGroup
     }
 
     private JoinGroupResult CurrentGeneration(GroupMember member, bool withMembers) =>
-        new(ErrorCode.None, _generationId, _protocolType, _protocolName, _leaderId ?? "", member.MemberId, false, withMembers ? CurrentMembers() : NoMembers);
+        new(ErrorCode.None, _generationId, _protocolType, _protocolName, _leaderId ?? "", member.MemberId, false, withMembers ? CurrentMembers() : _noMembers);
 
     private List<JoinGroupMember> CurrentMembers()
     {

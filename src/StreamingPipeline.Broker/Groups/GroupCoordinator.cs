@@ -60,6 +60,8 @@ public sealed class GroupCoordinator : IAsyncDisposable
             throw new ArgumentException("The minimum session timeout is above the maximum.", nameof(options));
         }
         ArgumentOutOfRangeException.ThrowIfLessThan(options.InitialRebalanceDelay, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxGroupSize, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.OffsetMetadataMaxBytes, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.OffsetsRetentionCheckInterval, TimeSpan.Zero, nameof(options));
 
         var store = await OffsetStore.OpenAsync(offsetsDirectory, options, logger, cancellationToken);
@@ -185,8 +187,12 @@ public sealed class GroupCoordinator : IAsyncDisposable
         string? groupInstanceId,
         IReadOnlyList<OffsetCommitPartition> offsets,
         CancellationToken cancellationToken) =>
-        CommitAsync(groupId, generationIdOrMemberEpoch, offsets, cancellationToken, (group, valid) =>
-            (group.TryCommitOffsets(generationIdOrMemberEpoch, memberId, groupInstanceId, valid, out var error, out var write), error, write));
+        CommitAsync(
+            groupId,
+            generationIdOrMemberEpoch,
+            offsets,
+            (group, valid) => (group.TryCommitOffsets(generationIdOrMemberEpoch, memberId, groupInstanceId, valid, out var error, out var write), error, write),
+            cancellationToken);
 
     /// <summary>
     /// TxnOffsetCommit, after the transaction coordinator has validated the producer: stages the offsets for
@@ -202,8 +208,12 @@ public sealed class GroupCoordinator : IAsyncDisposable
         string? groupInstanceId,
         IReadOnlyList<OffsetCommitPartition> offsets,
         CancellationToken cancellationToken) =>
-        CommitAsync(groupId, generationId, offsets, cancellationToken, (group, valid) =>
-            (group.TryStageTransactionalOffsets(producerId, generationId, memberId, groupInstanceId, valid, out var error, out var write), error, write));
+        CommitAsync(
+            groupId,
+            generationId,
+            offsets,
+            (group, valid) => (group.TryStageTransactionalOffsets(producerId, generationId, memberId, groupInstanceId, valid, out var error, out var write), error, write),
+            cancellationToken);
 
     /// <summary>
     /// Ends a transaction that staged offsets (the transaction coordinator calls it for transactions that added a group,
@@ -346,8 +356,8 @@ public sealed class GroupCoordinator : IAsyncDisposable
         string groupId,
         int generationId,
         IReadOnlyList<OffsetCommitPartition> offsets,
-        CancellationToken cancellationToken,
-        Func<ClassicGroup, IReadOnlyList<StoredOffset>, (bool Alive, ErrorCode Error, Task? Write)> commit)
+        Func<ClassicGroup, IReadOnlyList<StoredOffset>, (bool Alive, ErrorCode Error, Task? Write)> commit,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(offsets);
         if (string.IsNullOrEmpty(groupId))

@@ -20,6 +20,7 @@ namespace StreamingPipeline.Broker.Groups;
 internal sealed class OffsetStore : IAsyncDisposable
 {
     private const int MaxEntriesPerWrite = 1024;
+    private const int RetainedBufferCapacity = 1024 * 1024;
 
     private readonly ConcurrentDictionary<string, StoredGroup> _groups = new(StringComparer.Ordinal);
     // Written only by the replay at open and the writer loop.
@@ -298,6 +299,11 @@ internal sealed class OffsetStore : IAsyncDisposable
             }
             batch.Clear();
             buffer.Clear();
+            if (buffer.Capacity > RetainedBufferCapacity)
+            {
+                // One unusually large batch should not pin its buffer for the rest of the process.
+                buffer = new OffsetsLogBuffer();
+            }
 
             if (failure is null && ShouldRewrite())
             {

@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>
@@ -90,7 +92,7 @@ internal sealed class OffsetsLog : IDisposable
     /// <summary>Replaces the file's content with <paramref name="entries"/>.</summary>
     public async Task RewriteAsync(IEnumerable<OffsetsLogEntry> entries, CancellationToken cancellationToken)
     {
-        long rewrittenLength = 0;
+        var rewrittenLength = 0L;
         using (var rewrite = File.OpenHandle(_rewritePath, FileMode.Create, FileAccess.Write, FileShare.None, FileOptions.Asynchronous))
         {
             var buffer = new OffsetsLogBuffer(RewriteChunkSize);
@@ -129,8 +131,8 @@ internal sealed class OffsetsLog : IDisposable
     {
         var buffer = new byte[(int)Math.Min(ReadChunkSize, Math.Max(fileLength, OffsetsLogCodec.LengthSize))];
         long bufferPosition = 0;
-        int start = 0;
-        int end = 0;
+        var start = 0;
+        var end = 0;
         while (true)
         {
             var status = TryReadFrame(buffer.AsSpan(start, end - start), out var frameSize, out var entry);

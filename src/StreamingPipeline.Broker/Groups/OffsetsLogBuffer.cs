@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>
@@ -19,6 +21,8 @@ internal sealed class OffsetsLogBuffer
     }
 
     public int Length => _length;
+
+    public int Capacity => _bytes.Length;
 
     public ReadOnlyMemory<byte> WrittenMemory => _bytes.AsMemory(0, _length);
 

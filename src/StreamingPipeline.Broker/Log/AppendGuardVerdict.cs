@@ -30,7 +30,7 @@ public readonly record struct AppendGuardVerdict
     /// <summary>For a duplicate: the last offset of the original batch.</summary>
     public long DuplicateLastOffset { get; }
 
-    /// <summary>For a duplicate: the original append time if the topic uses LogAppendTime, else -1.</summary>
+    /// <summary>For a duplicate: the original batch's max timestamp, which the log reports only on LogAppendTime topics.</summary>
     public long DuplicateLogAppendTimeMs { get; }
 
     /// <summary>Write the batch.</summary>

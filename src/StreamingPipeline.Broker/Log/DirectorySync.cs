@@ -11,25 +11,35 @@ internal static partial class DirectorySync
 {
     private const int ReadOnlyFlag = 0; // O_RDONLY
 
-    /// <summary>Fsyncs <paramref name="directory"/>; failures are ignored because the data is already written.</summary>
-    public static void Flush(string directory)
+    /// <summary>
+    /// Fsyncs <paramref name="directory"/>. Returns false when that was not possible (no such directory, no libc);
+    /// callers go on regardless, because the data itself is already written.
+    /// </summary>
+    public static bool Flush(string directory)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
         {
-            return;
-        }
-        var descriptor = NativeMethods.open(directory, ReadOnlyFlag);
-        if (descriptor < 0)
-        {
-            return;
+            return false;
         }
         try
         {
-            _ = NativeMethods.fsync(descriptor);
+            var descriptor = NativeMethods.open(directory, ReadOnlyFlag);
+            if (descriptor < 0)
+            {
+                return false;
+            }
+            try
+            {
+                return NativeMethods.fsync(descriptor) == 0;
+            }
+            finally
+            {
+                _ = NativeMethods.close(descriptor);
+            }
         }
-        finally
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            _ = NativeMethods.close(descriptor);
+            return false;
         }
     }
 

@@ -23,7 +23,9 @@ namespace StreamingPipeline.Broker.Log;
 /// A topic exists exactly when its metadata file does. Creation writes the partition directories first and the
 /// metadata file last; deletion removes the metadata file first, then renames and deletes the partition directories.
 /// On open, partition directories without a topic (from a crash in either) and <c>.deleting</c> directories are removed,
-/// so a crash never leaves half a topic.
+/// so a crash never leaves half a topic. Other components may keep their own files in the data directory; a
+/// directory is only ever removed as a stray partition if it is named &lt;topic&gt;-&lt;number&gt; and holds nothing
+/// but segment and index files.
 /// </para>
 /// <para>
 /// Threading: creating, altering and deleting topics are serialised by one lock; lookups (<see cref="GetTopic(string)"/>,
@@ -112,7 +114,7 @@ public sealed class LogManager : IAsyncDisposable
                 var partitions = new PartitionLog[contents.PartitionCount];
                 for (var p = 0; p < partitions.Length; p++)
                 {
-                    partitions[p] = OpenPartition(dataDirectory, contents.Name, p, config, time, loggers);
+                    partitions[p] = OpenPartition(dataDirectory, contents.Name, p, config, time, loggers, options);
                     opened.Add(partitions[p]);
                 }
                 states.Add(new TopicState(new TopicInfo(contents.Name, contents.TopicId, contents.PartitionCount, config, contents.Overrides), partitions));
@@ -207,7 +209,7 @@ public sealed class LogManager : IAsyncDisposable
                         // No topic owns it (checked above), so it is left over from a crash.
                         Directory.Delete(directory, recursive: true);
                     }
-                    logs[p] = OpenPartition(_dataDirectory, name, p, config, _time, _loggers);
+                    logs[p] = OpenPartition(_dataDirectory, name, p, config, _time, _loggers, _options);
                 }
                 DirectorySync.Flush(_dataDirectory);
                 TopicMetadataFile.Write(_topicsDirectory, new TopicMetadataFile.Contents(name, info.TopicId, partitions, overrides));
@@ -349,8 +351,24 @@ public sealed class LogManager : IAsyncDisposable
     private static string PartitionDirectory(string dataDirectory, string topic, int partition) =>
         Path.Combine(dataDirectory, $"{topic}-{partition}");
 
-    private static PartitionLog OpenPartition(string dataDirectory, string topic, int partition, LogConfig config, TimeProvider time, ILoggerFactory loggers) =>
-        PartitionLog.Open(PartitionDirectory(dataDirectory, topic, partition), topic, partition, config, time, loggers.CreateLogger<PartitionLog>());
+    private static PartitionLog OpenPartition(
+        string dataDirectory, string topic, int partition, LogConfig config, TimeProvider time, ILoggerFactory loggers, LogManagerOptions options)
+    {
+        var log = PartitionLog.Open(PartitionDirectory(dataDirectory, topic, partition), topic, partition, config, time, loggers.CreateLogger<PartitionLog>());
+        if (options.AppendGuardFactory is { } factory)
+        {
+            try
+            {
+                log.AttachAppendGuard(factory(log));
+            }
+            catch
+            {
+                log.Close(flush: false);
+                throw;
+            }
+        }
+        return log;
+    }
 
     private static Dictionary<string, TopicMetadataFile.Contents> LoadTopicFiles(string topicsDirectory, ILogger logger)
     {
@@ -389,7 +407,8 @@ public sealed class LogManager : IAsyncDisposable
                 reason = "a deletion that did not finish";
             }
             else if (TopicNames.TryParsePartitionDirectory(name, out var topic, out var partition)
-                && (!topics.TryGetValue(topic, out var contents) || partition >= contents.PartitionCount))
+                && (!topics.TryGetValue(topic, out var contents) || partition >= contents.PartitionCount)
+                && HoldsOnlySegmentFiles(path))
             {
                 reason = "a partition of no topic (a creation or deletion that did not finish)";
             }
@@ -400,6 +419,14 @@ public sealed class LogManager : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>True when a directory holds nothing but segment and index files, so it is ours to delete.</summary>
+    private static bool HoldsOnlySegmentFiles(string directory) =>
+        !Directory.EnumerateDirectories(directory).Any()
+        && Directory.EnumerateFiles(directory).All(file =>
+            file.EndsWith(LogSegment.LogSuffix, StringComparison.Ordinal)
+            || file.EndsWith(LogSegment.IndexSuffix, StringComparison.Ordinal)
+            || file.EndsWith(LogSegment.TimeIndexSuffix, StringComparison.Ordinal));
 
     private void DeletePartitionDirectories(string topic, PartitionLog?[] logs)
     {

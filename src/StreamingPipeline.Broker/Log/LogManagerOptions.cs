@@ -11,4 +11,10 @@ public sealed record LogManagerOptions
 
     /// <summary>The most partitions one topic may have; more is INVALID_PARTITIONS.</summary>
     public int MaxPartitionsPerTopic { get; init; } = 10_000;
+
+    /// <summary>
+    /// Builds the producer-state guard of each partition as it is opened or created, before it serves appends; null
+    /// leaves partitions unguarded.
+    /// </summary>
+    public Func<PartitionLog, IBatchAppendGuard>? AppendGuardFactory { get; init; }
 }

@@ -11,7 +11,7 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Truncating {SegmentPath} from {FileSize} to {ValidSize} bytes: {Problem}")]
     public static partial void TruncatingSegment(ILogger logger, string segmentPath, long validSize, long fileSize, string problem);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Opened {Topic}-{Partition}: {SegmentCount} segments, offsets {LogStartOffset} to {LogEndOffset}")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Debug, Message = "Opened {Topic}-{Partition}: {SegmentCount} segments, offsets {LogStartOffset} to {LogEndOffset}")]
     public static partial void PartitionOpened(ILogger logger, string topic, int partition, int segmentCount, long logStartOffset, long logEndOffset);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Rolled {Topic}-{Partition} to a new segment at offset {BaseOffset}")]

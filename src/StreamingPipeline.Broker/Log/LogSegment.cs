@@ -23,6 +23,11 @@ internal sealed class LogSegment : IDisposable
 
     private const int OffsetLookupHeaderBytes = RecordBatchHeader.LastOffsetDeltaPosition + 4;
 
+    // Index entries are kept in memory until this many accumulate, so the indexes cost one small write per group
+    // rather than per entry. Both indexes are written together so that they always cover the same batches on disk;
+    // recovery re-creates whatever was not written.
+    private const int IndexPersistGroupSize = 64;
+
     private readonly SafeFileHandle _file;
     private long _size;
     private long _bytesSinceLastIndexEntry;
@@ -59,6 +64,9 @@ internal sealed class LogSegment : IDisposable
 
     /// <summary>The largest batch max timestamp in the segment, or -1 when it has none.</summary>
     public long MaxTimestamp => Volatile.Read(ref _maxTimestamp);
+
+    /// <summary>The base offset of the first batch that carries <see cref="MaxTimestamp"/>.</summary>
+    public long OffsetOfMaxTimestamp => Volatile.Read(ref _offsetOfMaxTimestamp);
 
     /// <summary>When the first batch was appended (by the broker's clock), for segment.ms; -1 while empty.</summary>
     public long FirstAppendTimeMs { get; private set; } = -1;
@@ -99,16 +107,15 @@ internal sealed class LogSegment : IDisposable
             var size = segment.Size;
             var offsetIndexComplete = segment.OffsetIndex.Load(size);
             var timeIndexComplete = segment.TimeIndex.LoadEntries();
-            if (offsetIndexComplete && timeIndexComplete && segment.IndexesAgreeWithData(size, nextSegmentBaseOffset))
+            if (offsetIndexComplete && timeIndexComplete && segment.TryVerifyTail(nextSegmentBaseOffset))
             {
-                var last = segment.TimeIndex.Last;
-                segment._maxTimestamp = last?.Timestamp ?? -1;
-                segment._offsetOfMaxTimestamp = baseOffset + (last?.RelativeOffset ?? 0);
                 return segment;
             }
             LogMessages.RebuildingIndexes(logger, segment.LogPath);
             segment.OffsetIndex.Clear();
             segment.TimeIndex.Clear();
+            segment._maxTimestamp = -1;
+            segment._offsetOfMaxTimestamp = baseOffset;
             segment.Walk(0, baseOffset, indexIntervalBytes, logger);
             segment.Seal();
             return segment;
@@ -167,13 +174,22 @@ internal sealed class LogSegment : IDisposable
     public SegmentBatchCursor OpenCursor(long start, long end) => new(_file, start, end);
 
     /// <summary>
-    /// Appends batches that were validated and given offsets, then indexes them. Called only by the writer.
+    /// Appends batches that were validated and given offsets, then indexes them. Called only by the writer. If the
+    /// write fails, whatever part of it reached the file is cut off again and the segment is unchanged.
     /// </summary>
     public void Append(ReadOnlySpan<byte> records, int indexIntervalBytes, long nowMs)
     {
         var position = _size;
         Volatile.Write(ref _dirty, 1);
-        RandomAccess.Write(_file, records, position);
+        try
+        {
+            RandomAccess.Write(_file, records, position);
+        }
+        catch (IOException)
+        {
+            TryTruncate(position);
+            throw;
+        }
         if (position == 0)
         {
             FirstAppendTimeMs = nowMs;
@@ -187,6 +203,17 @@ internal sealed class LogSegment : IDisposable
             offset += batchSize;
         }
         Volatile.Write(ref _size, position + records.Length);
+        if (OffsetIndex.PendingCount >= IndexPersistGroupSize)
+        {
+            try
+            {
+                PersistIndexes();
+            }
+            catch (IOException)
+            {
+                // The indexes are a cache of the data, which is written; the next persist or a recovery catches up.
+            }
+        }
     }
 
     /// <summary>
@@ -219,7 +246,10 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The position from which to scan for the first batch with a max timestamp of at least <paramref name="timestamp"/>.</summary>
     public long LookupPositionForTimestamp(long timestamp) => OffsetIndex.LookupPosition(TimeIndex.LookupOffset(timestamp));
 
-    /// <summary>Marks the end of appends: adds a final time-index entry holding the segment's max timestamp.</summary>
+    /// <summary>
+    /// Marks the end of appends: adds a final time-index entry holding the segment's max timestamp and writes both
+    /// indexes (without fsync), so that a killed process leaves a closed segment with whole indexes.
+    /// </summary>
     public void Seal()
     {
         if (Size > 0)
@@ -227,6 +257,7 @@ internal sealed class LogSegment : IDisposable
             TimeIndex.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp);
             Volatile.Write(ref _dirty, 1);
         }
+        PersistIndexes();
     }
 
     /// <summary>Fsyncs the data file and writes and fsyncs both indexes, if anything changed since the last flush.</summary>
@@ -265,11 +296,26 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The file's modification time, which retention uses when no batch carries a timestamp.</summary>
     public long LastModifiedMs() => new DateTimeOffset(File.GetLastWriteTimeUtc(LogPath)).ToUnixTimeMilliseconds();
 
+    /// <summary>Closes the data file and stops index writes, including one a background flush has in progress.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            OffsetIndex.Close();
+            TimeIndex.Close();
             _file.Dispose();
+        }
+    }
+
+    private void TryTruncate(long length)
+    {
+        try
+        {
+            RandomAccess.SetLength(_file, length);
+        }
+        catch (IOException)
+        {
+            // Recovery truncates the torn bytes at the next open; appends overwrite them meanwhile.
         }
     }
 
@@ -352,7 +398,7 @@ internal sealed class LogSegment : IDisposable
         var maxTimestamp = header.MaxTimestamp;
         if (maxTimestamp > _maxTimestamp)
         {
-            _offsetOfMaxTimestamp = header.BaseOffset;
+            Volatile.Write(ref _offsetOfMaxTimestamp, header.BaseOffset);
             Volatile.Write(ref _maxTimestamp, maxTimestamp);
         }
         if (_bytesSinceLastIndexEntry > indexIntervalBytes)
@@ -364,26 +410,52 @@ internal sealed class LogSegment : IDisposable
         _bytesSinceLastIndexEntry += batchSize;
     }
 
-    private bool IndexesAgreeWithData(long size, long nextSegmentBaseOffset)
+    /// <summary>
+    /// Checks a closed segment's loaded indexes against its data: walks the batch headers from the last offset-index
+    /// entry to the end of the file (consecutive offsets, ending exactly at the end and before the next segment), and
+    /// takes the segment's max timestamp from the time index and the walked tail.
+    /// </summary>
+    private bool TryVerifyTail(long nextSegmentBaseOffset)
     {
-        if (size > 0 && TimeIndex.Count == 0)
+        var lastTime = TimeIndex.Last;
+        if (lastTime is { } t && BaseOffset + t.RelativeOffset >= nextSegmentBaseOffset)
         {
             return false;
         }
-        if (TimeIndex.Last is { } lastTime && BaseOffset + lastTime.RelativeOffset >= nextSegmentBaseOffset)
+        var position = 0L;
+        var expectedOffset = BaseOffset;
+        if (OffsetIndex.Last is { } last)
+        {
+            position = last.Position;
+            expectedOffset = BaseOffset + last.RelativeOffset;
+        }
+        var maxTimestamp = lastTime?.Timestamp ?? -1;
+        var offsetOfMaxTimestamp = BaseOffset + (lastTime?.RelativeOffset ?? 0);
+        BatchReadStatus status;
+        using (var cursor = OpenCursor(position, Size))
+        {
+            while ((status = cursor.Next(verifyCrc: false, expectedOffset, out var batch)) == BatchReadStatus.Batch)
+            {
+                var header = new RecordBatchHeader(batch.Span);
+                if (header.MaxTimestamp > maxTimestamp)
+                {
+                    maxTimestamp = header.MaxTimestamp;
+                    offsetOfMaxTimestamp = header.BaseOffset;
+                }
+                expectedOffset = header.LastOffset + 1;
+            }
+        }
+        if (status != BatchReadStatus.End || expectedOffset > nextSegmentBaseOffset)
         {
             return false;
         }
-        if (OffsetIndex.Last is not { } last)
+        _maxTimestamp = maxTimestamp;
+        _offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+        if (Size > 0 && (lastTime is null || maxTimestamp > lastTime.Value.Timestamp))
         {
-            return true;
+            // The seal entry did not reach the file.
+            Seal();
         }
-        var expectedOffset = BaseOffset + last.RelativeOffset;
-        if (expectedOffset >= nextSegmentBaseOffset)
-        {
-            return false;
-        }
-        using var cursor = OpenCursor(last.Position, size);
-        return cursor.Next(verifyCrc: false, expectedOffset, out _) == BatchReadStatus.Batch;
+        return true;
     }
 }

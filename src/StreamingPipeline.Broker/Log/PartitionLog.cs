@@ -15,7 +15,8 @@ namespace StreamingPipeline.Broker.Log;
 /// the log has a single writer at a time. Reads (<see cref="Read"/>, <see cref="ReadBatches"/>,
 /// <see cref="FindOffsetByTimestamp"/>) take no lock and run concurrently with appends: they read the published log
 /// end offset first and then only bytes the writer has already published. Fsyncs other than flush.messages run
-/// outside the lock.
+/// outside the lock. An attached <see cref="IBatchAppendGuard"/> (producer state) is called under the append lock; it
+/// decides the last stable offset, published after the log end offset so it never runs ahead of it.
 /// </para>
 /// <para>
 /// Durability: by default (flush.messages and flush.ms unset) data is left to the OS page cache, as Kafka does, so a
@@ -30,6 +31,12 @@ public sealed class PartitionLog : IDisposable
     /// <summary>The partition leader epoch stamped on every batch: a single node is leader in epoch 0 for ever.</summary>
     public const int LeaderEpoch = 0;
 
+    /// <summary>
+    /// The most bytes one read returns (besides a single larger first batch under minOneBatch): reads copy into a
+    /// pooled buffer, so a client asking for gigabytes gets them over several fetches instead of in one allocation.
+    /// </summary>
+    public const int MaxReadBytes = 32 * 1024 * 1024;
+
     private readonly string _directory;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -37,6 +44,9 @@ public sealed class PartitionLog : IDisposable
     private LogConfig _config;
     private LogSegment[] _segments;
     private long _logEndOffset;
+    private long _lastStableOffset;
+    private IBatchAppendGuard? _appendGuard;
+    private bool _guardFailed;
     private long _unflushedRecords;
     private long _lastFlushMs;
     private TaskCompletionSource? _appendSignal;
@@ -52,6 +62,7 @@ public sealed class PartitionLog : IDisposable
         _logger = logger;
         _segments = segments;
         _logEndOffset = logEndOffset;
+        _lastStableOffset = logEndOffset;
         _lastFlushMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
@@ -71,11 +82,8 @@ public sealed class PartitionLog : IDisposable
         set => Volatile.Write(ref _config, value ?? throw new ArgumentNullException(nameof(value)));
     }
 
-    /// <summary>
-    /// Producer-state checks run on every append (see <see cref="IBatchAppendGuard"/>); null runs none. Set it before
-    /// the log serves appends.
-    /// </summary>
-    public IBatchAppendGuard? AppendGuard { get; set; }
+    /// <summary>Producer-state checks run on every append (see <see cref="IBatchAppendGuard"/>); null runs none.</summary>
+    public IBatchAppendGuard? AppendGuard => Volatile.Read(ref _appendGuard);
 
     /// <summary>The first offset still in the log (the base offset of the oldest segment).</summary>
     public long LogStartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
@@ -85,6 +93,12 @@ public sealed class PartitionLog : IDisposable
 
     /// <summary>On a single node every appended record is committed: the high watermark is the log end offset.</summary>
     public long HighWatermark => LogEndOffset;
+
+    /// <summary>
+    /// The last stable offset: below it every transaction is decided, so read_committed consumers may read up to it.
+    /// The high watermark when no <see cref="AppendGuard"/> holds it back.
+    /// </summary>
+    public long LastStableOffset => Volatile.Read(ref _lastStableOffset);
 
     /// <summary>Bytes of record batches across all segments.</summary>
     public long SizeInBytes
@@ -149,6 +163,24 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
+    /// Attaches the producer-state guard, once, before the log serves appends, and publishes the last stable offset
+    /// it computes for the recovered log.
+    /// </summary>
+    public void AttachAppendGuard(IBatchAppendGuard guard)
+    {
+        ArgumentNullException.ThrowIfNull(guard);
+        lock (_appendLock)
+        {
+            if (_appendGuard is not null)
+            {
+                throw new InvalidOperationException($"{Topic}-{Partition} already has an append guard.");
+            }
+            Volatile.Write(ref _appendGuard, guard);
+            Volatile.Write(ref _lastStableOffset, guard.OnHighWatermarkAdvanced(_logEndOffset));
+        }
+    }
+
+    /// <summary>
     /// Appends record batches: validates every batch (whole v2 batches, CRC-32C, size limits), runs the
     /// <see cref="AppendGuard"/>, assigns consecutive offsets by rewriting each batch's base offset in
     /// <paramref name="records"/>, writes the bytes in one write, and applies the flush policy. All or nothing: on any
@@ -156,7 +188,8 @@ public sealed class PartitionLog : IDisposable
     /// </summary>
     /// <param name="records">One or more v2 batches; modified in place (base offset, leader epoch, LogAppendTime).</param>
     /// <param name="origin">Client for Produce requests; Coordinator for broker-built batches such as transaction markers.</param>
-    public LogAppendResult Append(Memory<byte> records, AppendOrigin origin = AppendOrigin.Client)
+    /// <param name="transactionalId">The Produce request's transactional id, which the guard checks transactional batches against.</param>
+    public LogAppendResult Append(Memory<byte> records, AppendOrigin origin = AppendOrigin.Client, string? transactionalId = null)
     {
         var config = Config;
         var error = RecordBatchValidator.Validate(records.Span, config, origin, out var batchCount, out var recordCount, out var message);
@@ -170,11 +203,16 @@ public sealed class PartitionLog : IDisposable
             {
                 return LogAppendResult.Failure(ErrorCode.UnknownTopicOrPartition, $"{Topic}-{Partition} is closed.", LogStartOffset);
             }
+            if (_guardFailed)
+            {
+                return LogAppendResult.Failure(ErrorCode.KafkaStorageError, $"The producer state of {Topic}-{Partition} failed; the partition must be reopened.", LogStartOffset);
+            }
             var firstOffset = _logEndOffset;
-            var guard = AppendGuard;
+            var guard = _appendGuard;
 
             // Seam: per-partition producer state (idempotence, transactions) decides before anything is written.
-            if (guard is not null && CheckWithGuard(guard, records.Span, batchCount, firstOffset, origin) is { } refused)
+            if (guard is not null
+                && CheckWithGuard(guard, records.Span, firstOffset, new AppendContext(origin, transactionalId, batchCount), config) is { } refused)
             {
                 return refused;
             }
@@ -194,17 +232,26 @@ public sealed class PartitionLog : IDisposable
                 return LogAppendResult.Failure(ErrorCode.KafkaStorageError, $"Writing to {Topic}-{Partition} failed: {ex.Message}", LogStartOffset);
             }
 
-            if (guard is not null)
-            {
-                NotifyAppended(guard, records.Span, origin);
-            }
+            var guardError = guard is null ? null : NotifyAppended(guard, records.Span, origin);
             Volatile.Write(ref _logEndOffset, nextOffset);
+            if (guardError is null)
+            {
+                guardError = PublishLastStableOffset(guard, nextOffset);
+            }
             _unflushedRecords += recordCount;
             if (_unflushedRecords >= config.FlushMessages)
             {
                 FlushActiveDataUnderLock();
             }
             SignalAppend();
+            if (guardError is not null)
+            {
+                // The batches are in the log but the producer state missed them: refuse appends until a reopen
+                // rebuilds it from the log, rather than judge later batches against wrong state.
+                _guardFailed = true;
+                LogMessages.AppendFailed(_logger, guardError, Topic, Partition);
+                return LogAppendResult.Failure(ErrorCode.KafkaStorageError, $"Recording the append to {Topic}-{Partition} failed: {guardError.Message}", LogStartOffset);
+            }
             return new LogAppendResult(ErrorCode.None, firstOffset, lastOffset, config.LogAppendTime ? nowMs : -1, LogStartOffset, null);
         }
     }
@@ -214,7 +261,7 @@ public sealed class PartitionLog : IDisposable
     /// whose base offset is below <paramref name="maxOffsetExclusive"/> (the high watermark, or the last stable offset
     /// for read_committed), at most <paramref name="maxBytes"/> in total, except that with
     /// <paramref name="minOneBatch"/> the first batch is returned whole even if larger (KIP-74). A read returns data
-    /// from one segment; the next read continues in the next one. OFFSET_OUT_OF_RANGE when
+    /// from one segment, and at most <see cref="MaxReadBytes"/>; the next read continues from there. OFFSET_OUT_OF_RANGE when
     /// <paramref name="fetchOffset"/> is below the log start offset or above the log end offset; empty when it equals
     /// the log end offset.
     /// </summary>
@@ -267,6 +314,25 @@ public sealed class PartitionLog : IDisposable
             try
             {
                 return FindOffsetByTimestampOnce(timestamp);
+            }
+            catch (ObjectDisposedException) when (attempt < 3 && !_closed)
+            {
+                // A segment was deleted by retention meanwhile; search again.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The record with the largest timestamp in the log (the first one if several share it) and that timestamp, for
+    /// ListOffsets with MAX_TIMESTAMP (-3); null when the log is empty.
+    /// </summary>
+    public (long Offset, long Timestamp)? FindMaxTimestamp()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return FindMaxTimestampOnce();
             }
             catch (ObjectDisposedException) when (attempt < 3 && !_closed)
             {
@@ -367,13 +433,27 @@ public sealed class PartitionLog : IDisposable
                     count++;
                 }
             }
-            if (count == 0)
+            if (count > 0)
             {
-                return 0;
+                Volatile.Write(ref _segments, segments[count..]);
             }
             deleted = segments[..count];
-            Volatile.Write(ref _segments, segments[count..]);
             logStartOffset = _segments[0].BaseOffset;
+            if (_appendGuard is { } guard)
+            {
+                try
+                {
+                    guard.OnMaintenance(logStartOffset);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogMessages.MaintenanceFailed(_logger, ex, Topic, Partition);
+                }
+            }
+        }
+        if (deleted.Length == 0)
+        {
+            return 0;
         }
         foreach (var segment in deleted)
         {
@@ -422,6 +502,18 @@ public sealed class PartitionLog : IDisposable
             }
             _closed = true;
             segments = _segments;
+            if (_appendGuard is { } guard)
+            {
+                try
+                {
+                    guard.OnClose(clean: flush && !_guardFailed);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // The state is rebuilt from the log on the next open.
+                    LogMessages.MaintenanceFailed(_logger, ex, Topic, Partition);
+                }
+            }
         }
         foreach (var segment in segments)
         {
@@ -510,14 +602,42 @@ public sealed class PartitionLog : IDisposable
         return nextOffset;
     }
 
-    private static void NotifyAppended(IBatchAppendGuard guard, ReadOnlySpan<byte> records, AppendOrigin origin)
+    /// <summary>Tells the guard about every written batch; returns the I/O failure that stopped it, if any.</summary>
+    private static Exception? NotifyAppended(IBatchAppendGuard guard, ReadOnlySpan<byte> records, AppendOrigin origin)
     {
         var position = 0;
-        while (position < records.Length)
+        try
         {
-            var header = new RecordBatchHeader(records[position..]);
-            guard.OnAppended(header, origin);
-            position += header.TotalSize;
+            while (position < records.Length)
+            {
+                var totalSize = new RecordBatchHeader(records[position..]).TotalSize;
+                guard.OnAppended(records.Slice(position, totalSize), origin);
+                position += totalSize;
+            }
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex;
+        }
+    }
+
+    /// <summary>Publishes the last stable offset after the log end offset moved; returns the guard's I/O failure, if any.</summary>
+    private Exception? PublishLastStableOffset(IBatchAppendGuard? guard, long highWatermark)
+    {
+        if (guard is null)
+        {
+            Volatile.Write(ref _lastStableOffset, highWatermark);
+            return null;
+        }
+        try
+        {
+            Volatile.Write(ref _lastStableOffset, Math.Min(guard.OnHighWatermarkAdvanced(highWatermark), highWatermark));
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex;
         }
     }
 
@@ -527,21 +647,27 @@ public sealed class PartitionLog : IDisposable
         return maxTimestamp >= 0 ? maxTimestamp : segment.LastModifiedMs();
     }
 
-    private LogAppendResult? CheckWithGuard(IBatchAppendGuard guard, ReadOnlySpan<byte> records, int batchCount, long firstOffset, AppendOrigin origin)
+    private LogAppendResult? CheckWithGuard(IBatchAppendGuard guard, ReadOnlySpan<byte> records, long firstOffset, in AppendContext context, LogConfig config)
     {
         var position = 0;
         var offset = firstOffset;
         while (position < records.Length)
         {
             var header = new RecordBatchHeader(records[position..]);
-            var verdict = guard.Check(header, offset, origin);
+            var verdict = guard.Check(records.Slice(position, header.TotalSize), offset, context);
             switch (verdict.Outcome)
             {
                 case AppendGuardOutcome.Accept:
                     break;
-                case AppendGuardOutcome.Duplicate when batchCount == 1:
+                case AppendGuardOutcome.Duplicate when context.BatchCount == 1:
                     guard.OnAppendRejected();
-                    return new LogAppendResult(ErrorCode.None, verdict.DuplicateBaseOffset, verdict.DuplicateLastOffset, verdict.DuplicateLogAppendTimeMs, LogStartOffset, null);
+                    return new LogAppendResult(
+                        ErrorCode.None,
+                        verdict.DuplicateBaseOffset,
+                        verdict.DuplicateLastOffset,
+                        config.LogAppendTime ? verdict.DuplicateLogAppendTimeMs : -1,
+                        LogStartOffset,
+                        null);
                 case AppendGuardOutcome.Duplicate:
                     guard.OnAppendRejected();
                     return LogAppendResult.Failure(ErrorCode.DuplicateSequenceNumber, "A batch of a multi-batch append is a duplicate.", LogStartOffset);
@@ -571,6 +697,18 @@ public sealed class PartitionLog : IDisposable
         var created = LogSegment.Create(_directory, _logEndOffset);
         Volatile.Write(ref _segments, [.. _segments, created]);
         LogMessages.SegmentRolled(_logger, Topic, Partition, created.BaseOffset);
+        if (_appendGuard is { } guard && !_guardFailed)
+        {
+            try
+            {
+                guard.OnSegmentRolled();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A checkpoint only shortens recovery; without it the state is replayed from an older one.
+                LogMessages.MaintenanceFailed(_logger, ex, Topic, Partition);
+            }
+        }
 
         // Like Kafka, a rolled segment is fsynced at once but off the append path.
         _ = Task.Run(() =>
@@ -644,7 +782,7 @@ public sealed class PartitionLog : IDisposable
                 return empty;
             }
             var available = size - first.Position;
-            var toRead = (int)Math.Min(Math.Max(maxBytes, 0), available);
+            var toRead = (int)Math.Min(Math.Clamp(maxBytes, 0, MaxReadBytes), available);
             if (first.Size > toRead)
             {
                 if (!minOneBatch)
@@ -716,6 +854,31 @@ public sealed class PartitionLog : IDisposable
             }
         }
         return null;
+    }
+
+    private (long Offset, long Timestamp)? FindMaxTimestampOnce()
+    {
+        LogSegment? best = null;
+        foreach (var segment in Volatile.Read(ref _segments))
+        {
+            if (segment.Size > 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
+            {
+                best = segment;
+            }
+        }
+        if (best is null)
+        {
+            return null;
+        }
+        var size = best.Size;
+        if (best.FindBatch(best.OffsetOfMaxTimestamp, size) is not { } location)
+        {
+            return null;
+        }
+        using var cursor = best.OpenCursor(location.Position, size);
+        return cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var batch) == BatchReadStatus.Batch
+            ? RecordTimestampSearch.FindMaxTimestamp(batch.Span)
+            : null;
     }
 
     private async ValueTask WaitForAppendSlowAsync(long offset, CancellationToken cancellationToken)

@@ -28,10 +28,6 @@ internal abstract class SparseIndex<TEntry>
     private const ushort FormatVersion = 1;
     private const int EntryCrcSize = 4;
 
-    // Unwritten entries are kept in memory until this many accumulate, so the index costs one small write per
-    // group of entries rather than a file open per entry; recovery re-creates whatever was not written.
-    private const int PersistGroupSize = 64;
-
     private readonly uint _magic;
     private readonly int _payloadSize;
     private readonly Lock _fileLock = new();
@@ -39,7 +35,7 @@ internal abstract class SparseIndex<TEntry>
     private int _count;
     private int _persistedCount;
     private bool _fileNeedsRewrite = true;
-    private bool _fileDeleted;
+    private bool _closed;
 
     protected SparseIndex(string path, long baseOffset, uint magic, int payloadSize)
     {
@@ -116,14 +112,10 @@ internal abstract class SparseIndex<TEntry>
     }
 
     /// <summary>Adds an entry; the writer calls this under the partition's append lock.</summary>
-    public void Append(in TEntry entry)
-    {
-        AddToMemory(entry);
-        if (_count - Volatile.Read(ref _persistedCount) >= PersistGroupSize)
-        {
-            Persist(flushToDisk: false);
-        }
-    }
+    public void Append(in TEntry entry) => AddToMemory(entry);
+
+    /// <summary>Entries appended since the file was last written.</summary>
+    public int PendingCount => _count - Volatile.Read(ref _persistedCount);
 
     /// <summary>Drops entries from <paramref name="count"/> on; only while no reader can see this index (recovery).</summary>
     public void TruncateTo(int count)
@@ -150,7 +142,7 @@ internal abstract class SparseIndex<TEntry>
         {
             var count = Volatile.Read(ref _count);
             var entries = Volatile.Read(ref _entries);
-            if (_fileDeleted || (!_fileNeedsRewrite && count == _persistedCount && !flushToDisk))
+            if (_closed || (!_fileNeedsRewrite && count == _persistedCount && !flushToDisk))
             {
                 return;
             }
@@ -195,12 +187,24 @@ internal abstract class SparseIndex<TEntry>
         }
     }
 
-    /// <summary>Deletes the file if it exists.</summary>
+    /// <summary>
+    /// Stops all writes to the file; waits for one in progress. After this nothing touches the file, so its directory
+    /// can be deleted.
+    /// </summary>
+    public void Close()
+    {
+        lock (_fileLock)
+        {
+            _closed = true;
+        }
+    }
+
+    /// <summary>Closes the index and deletes its file if it exists.</summary>
     public void DeleteFile()
     {
         lock (_fileLock)
         {
-            _fileDeleted = true;
+            _closed = true;
             File.Delete(FilePath);
         }
     }

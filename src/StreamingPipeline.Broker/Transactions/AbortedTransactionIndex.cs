@@ -8,9 +8,11 @@ namespace StreamingPipeline.Broker.Transactions;
 /// fixed-size <see cref="ChecksummedFrame"/>; entries are in marker-offset order, so a torn tail is cut on open and
 /// truncation from an offset is a file truncation.
 /// Threading: one writer (the partition's append path, which owns its <see cref="ProducerStateManager"/>) and any
-/// number of concurrent readers (Fetch); readers see a consistent list under a short lock.
+/// number of concurrent readers (Fetch); readers see a consistent list under a short lock. The file is written
+/// synchronously because the writer runs under the partition's (synchronous) append lock, where a marker's entry must
+/// be in place before the marker's offset is published.
 /// </summary>
-public sealed class AbortedTransactionIndex : IAsyncDisposable
+public sealed class AbortedTransactionIndex : IDisposable
 {
     /// <summary>The index's file name inside a partition directory.</summary>
     public const string FileName = "aborted-transactions.txnindex";
@@ -50,13 +52,13 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
     /// Opens (or creates) the index at <paramref name="path"/>, keeping every intact entry and cutting a torn or
     /// corrupt tail. With <paramref name="flushToDisk"/>, each append is fsynced before it returns.
     /// </summary>
-    public static async Task<AbortedTransactionIndex> OpenAsync(string path, bool flushToDisk = false, CancellationToken cancellationToken = default)
+    public static AbortedTransactionIndex Open(string path, bool flushToDisk = false)
     {
         var entries = new List<AbortedTransaction>();
         long validLength = 0;
         if (File.Exists(path))
         {
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            var bytes = File.ReadAllBytes(path);
             var remaining = bytes.AsSpan();
             while (ChecksummedFrame.TryRead(remaining, out var version, out var payload, out var frameSize)
                 && version == EntryVersion
@@ -85,7 +87,7 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
     /// Appends an aborted transaction. An entry whose marker offset is not after the last one is ignored and false is
     /// returned, which makes replaying the log over an index that already holds its entries harmless.
     /// </summary>
-    public async ValueTask<bool> AppendAsync(AbortedTransaction entry, CancellationToken cancellationToken = default)
+    public bool Append(AbortedTransaction entry)
     {
         lock (_gate)
         {
@@ -95,8 +97,8 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
             }
         }
         Encode(entry, _writeBuffer);
-        await _file.WriteAsync(_writeBuffer, cancellationToken);
-        await _file.FlushAsync(cancellationToken);
+        _file.Write(_writeBuffer);
+        _file.Flush();
         if (_flushToDisk)
         {
             _file.Flush(flushToDisk: true);
@@ -143,7 +145,7 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
     }
 
     /// <summary>Removes the entries whose marker is at or after <paramref name="offset"/> (the log was truncated there).</summary>
-    public async ValueTask TruncateFromAsync(long offset, CancellationToken cancellationToken = default)
+    public void TruncateFrom(long offset)
     {
         int keep;
         lock (_gate)
@@ -155,7 +157,7 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
             }
             _entries.RemoveRange(keep, _entries.Count - keep);
         }
-        await _file.FlushAsync(cancellationToken);
+        _file.Flush();
         _file.SetLength((long)keep * EntrySize);
         _file.Position = _file.Length;
         if (_flushToDisk)
@@ -165,7 +167,7 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
     }
 
     /// <summary>Removes the entries whose marker is before <paramref name="logStartOffset"/> (retention deleted their data).</summary>
-    public async ValueTask RemoveBeforeAsync(long logStartOffset, CancellationToken cancellationToken = default)
+    public void RemoveBefore(long logStartOffset)
     {
         List<AbortedTransaction> kept;
         lock (_gate)
@@ -178,18 +180,17 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
             kept = _entries.GetRange(first, _entries.Count - first);
         }
         var temporary = _path + ".rewrite";
-        await using (var rewrite = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        using (var rewrite = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             var buffer = new byte[EntrySize];
             foreach (var entry in kept)
             {
                 Encode(entry, buffer);
-                await rewrite.WriteAsync(buffer, cancellationToken);
+                rewrite.Write(buffer);
             }
-            await rewrite.FlushAsync(cancellationToken);
             rewrite.Flush(flushToDisk: true);
         }
-        await _file.DisposeAsync();
+        _file.Dispose();
         File.Move(temporary, _path, overwrite: true);
         _file = OpenForAppend(_path);
         lock (_gate)
@@ -200,18 +201,14 @@ public sealed class AbortedTransactionIndex : IAsyncDisposable
     }
 
     /// <summary>Forces appended entries to the device (before a producer-state snapshot that relies on them).</summary>
-    public async ValueTask FlushToDiskAsync(CancellationToken cancellationToken = default)
-    {
-        await _file.FlushAsync(cancellationToken);
-        _file.Flush(flushToDisk: true);
-    }
+    public void FlushToDisk() => _file.Flush(flushToDisk: true);
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await _file.DisposeAsync();
+    public void Dispose() => _file.Dispose();
 
     private static FileStream OpenForAppend(string path)
     {
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, useAsync: true);
+        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
         file.Position = file.Length;
         return file;
     }

@@ -1,6 +1,5 @@
-using StreamingPipeline.Protocol;
-
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Transactions;
 
@@ -10,19 +9,21 @@ namespace StreamingPipeline.Broker.Transactions;
 /// refused; the open transactions, whose earliest first offset bounds the last stable offset; and the
 /// <see cref="AbortedTransactionIndex"/> that markers feed. Persisted as snapshot files plus a replay of the log.
 /// <para>
-/// Threading: single writer. <see cref="CheckAppend"/>, <see cref="RecordAppendAsync"/>, snapshots, truncation and
+/// Threading: single writer. <see cref="CheckAppend"/>, <see cref="RecordAppend"/>, snapshots, truncation and
 /// expiry must run under the partition's append lock, one batch at a time: check a batch, write it, record it, then
 /// check the next. Readers on other threads use <see cref="AbortedTransactions"/> (thread-safe) and an LSO that the
-/// log publishes after each append from <see cref="LastStableOffset"/>.
+/// log publishes after each append from <see cref="LastStableOffset"/>. Its file I/O is synchronous on purpose: it
+/// runs under that (synchronous) lock, as the segment write it accompanies does, and opening happens during the
+/// log's own synchronous recovery.
 /// </para>
 /// <para>
 /// Produce path: <c>CheckAppend(batch, Client)</c>; when <see cref="ProducerAppendCheck.RequiresTransactionVerification"/>
 /// is set, call <see cref="TransactionCoordinator.VerifyPartitionInTransaction"/> still holding the append lock (it takes
 /// no lock, and the coordinator writes markers through that same lock, so no marker can slip between the check and
-/// the write); then assign offsets, write, and <c>RecordAppendAsync(batch.WithBaseOffset(assigned))</c>.
+/// the write); then assign offsets, write, and <c>RecordAppend(batch.WithBaseOffset(assigned))</c>.
 /// </para>
 /// </summary>
-public sealed class ProducerStateManager : IAsyncDisposable
+public sealed class ProducerStateManager : IDisposable
 {
     /// <summary>Batches remembered per producer for duplicate detection (Kafka's max.in.flight limit for idempotence).</summary>
     public const int BatchesToRetain = 5;
@@ -84,21 +85,27 @@ public sealed class ProducerStateManager : IAsyncDisposable
     /// that range and replays the batches after it, which <paramref name="readBatchesFrom"/> yields as raw v2 batches
     /// (whole batches; only control batches are read past their header) starting at the given offset.
     /// </summary>
-    public static async Task<ProducerStateManager> OpenAsync(
+    public static ProducerStateManager Open(
         string directory,
         long logStartOffset,
         long logEndOffset,
         Func<long, IEnumerable<ReadOnlyMemory<byte>>> readBatchesFrom,
         ProducerStateManagerOptions? options = null,
-        TimeProvider? time = null,
-        CancellationToken cancellationToken = default)
+        TimeProvider? time = null)
     {
         options ??= new ProducerStateManagerOptions();
         Directory.CreateDirectory(directory);
-        var index = await AbortedTransactionIndex.OpenAsync(
-            Path.Combine(directory, AbortedTransactionIndex.FileName), options.FlushToDisk, cancellationToken);
+        var index = AbortedTransactionIndex.Open(Path.Combine(directory, AbortedTransactionIndex.FileName), options.FlushToDisk);
         var manager = new ProducerStateManager(directory, index, options, time ?? TimeProvider.System);
-        await manager.ReloadAsync(logStartOffset, logEndOffset, readBatchesFrom, cancellationToken);
+        try
+        {
+            manager.Reload(logStartOffset, logEndOffset, readBatchesFrom);
+        }
+        catch
+        {
+            manager.Dispose();
+            throw;
+        }
         return manager;
     }
 
@@ -106,23 +113,18 @@ public sealed class ProducerStateManager : IAsyncDisposable
     /// After the log was truncated (a torn tail cut) or its start moved: drops what lies outside
     /// [<paramref name="logStartOffset"/>, <paramref name="logEndOffset"/>) and rebuilds from the newest snapshot in range.
     /// </summary>
-    public async Task ReloadAsync(
-        long logStartOffset,
-        long logEndOffset,
-        Func<long, IEnumerable<ReadOnlyMemory<byte>>> readBatchesFrom,
-        CancellationToken cancellationToken = default)
+    public void Reload(long logStartOffset, long logEndOffset, Func<long, IEnumerable<ReadOnlyMemory<byte>>> readBatchesFrom)
     {
         _producers.Clear();
         _ongoingFirstOffsets.Clear();
         _ongoingOwners.Clear();
         _unreplicated.Clear();
-        await AbortedTransactions.TruncateFromAsync(logEndOffset, cancellationToken);
-        await LoadNewestSnapshotAsync(logStartOffset, logEndOffset, cancellationToken);
+        AbortedTransactions.TruncateFrom(logEndOffset);
+        LoadNewestSnapshot(logStartOffset, logEndOffset);
 
         // Replaying re-derives aborted-index entries past its last intact one; earlier ones are skipped by the index.
         foreach (var raw in readBatchesFrom(_mapEndOffset))
         {
-            cancellationToken.ThrowIfCancellationRequested();
             var batch = ProducerBatch.Read(raw.Span);
             if (batch.LastOffset < _mapEndOffset)
             {
@@ -132,7 +134,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
             {
                 break;
             }
-            await RecordAppendAsync(batch, cancellationToken);
+            RecordAppend(batch);
         }
         _mapEndOffset = logEndOffset;
     }
@@ -188,7 +190,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
     /// may open a transaction; a COMMIT/ABORT marker closes the producer's transaction, indexes it when aborted, and
     /// returns it. Call it for every appended batch, with or without a producer id, so <see cref="MapEndOffset"/> follows the log.
     /// </summary>
-    public async ValueTask<CompletedTransaction?> RecordAppendAsync(ProducerBatch batch, CancellationToken cancellationToken = default)
+    public CompletedTransaction? RecordAppend(in ProducerBatch batch)
     {
         _mapEndOffset = Math.Max(_mapEndOffset, batch.LastOffset + 1);
         if (!batch.HasProducerId)
@@ -226,8 +228,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
             if (done.IsAborted)
             {
                 var lastStable = LastStableOffsetAtCompletion(done);
-                await AbortedTransactions.AppendAsync(
-                    new AbortedTransaction(done.ProducerId, done.FirstOffset, done.LastOffset, lastStable), cancellationToken);
+                AbortedTransactions.Append(new AbortedTransaction(done.ProducerId, done.FirstOffset, done.LastOffset, lastStable));
             }
             _ongoingFirstOffsets.Remove(done.FirstOffset);
             _ongoingOwners.Remove(done.FirstOffset);
@@ -282,21 +283,20 @@ public sealed class ProducerStateManager : IAsyncDisposable
     /// Writes a snapshot at <see cref="MapEndOffset"/> unless one exists there (call on segment roll and clean close),
     /// after forcing the aborted index to disk so the snapshot never covers index entries that could still be lost.
     /// </summary>
-    public async ValueTask TakeSnapshotAsync(CancellationToken cancellationToken = default)
+    public void TakeSnapshot()
     {
         if (_mapEndOffset <= _lastSnapshotOffset && _snapshotOffsets.Contains(_lastSnapshotOffset))
         {
             return;
         }
-        await AbortedTransactions.FlushToDiskAsync(cancellationToken);
+        AbortedTransactions.FlushToDisk();
         var offset = _mapEndOffset;
         var path = Path.Combine(_directory, ProducerStateSnapshot.FileNameFor(offset));
         var temporary = path + ".tmp";
         var bytes = ProducerStateSnapshot.Encode(offset, _producers.Values);
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            await file.WriteAsync(bytes, cancellationToken);
-            await file.FlushAsync(cancellationToken);
+            file.Write(bytes);
             file.Flush(flushToDisk: true);
         }
         File.Move(temporary, path, overwrite: true);
@@ -321,7 +321,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
     public IReadOnlyCollection<long> SnapshotOffsets => _snapshotOffsets;
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => AbortedTransactions.DisposeAsync();
+    public void Dispose() => AbortedTransactions.Dispose();
 
     /// <summary>The producer's state here, for tests and diagnostics.</summary>
     internal ProducerStateEntry? GetEntry(long producerId) => _producers.GetValueOrDefault(producerId);
@@ -388,7 +388,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
         return completed.LastOffset + 1;
     }
 
-    private async Task LoadNewestSnapshotAsync(long logStartOffset, long logEndOffset, CancellationToken cancellationToken)
+    private void LoadNewestSnapshot(long logStartOffset, long logEndOffset)
     {
         _snapshotOffsets.Clear();
         foreach (var path in Directory.EnumerateFiles(_directory, "*" + ProducerStateSnapshot.Extension))
@@ -412,7 +412,7 @@ public sealed class ProducerStateManager : IAsyncDisposable
         while (_snapshotOffsets.Count > 0)
         {
             var offset = _snapshotOffsets.Max;
-            var bytes = await File.ReadAllBytesAsync(Path.Combine(_directory, ProducerStateSnapshot.FileNameFor(offset)), cancellationToken);
+            var bytes = File.ReadAllBytes(Path.Combine(_directory, ProducerStateSnapshot.FileNameFor(offset)));
             if (ProducerStateSnapshot.TryDecode(bytes) is { } snapshot && snapshot.Offset == offset)
             {
                 foreach (var entry in snapshot.Producers)

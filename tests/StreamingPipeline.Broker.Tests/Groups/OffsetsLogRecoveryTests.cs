@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using StreamingPipeline.Broker.Groups;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Tests.Groups;

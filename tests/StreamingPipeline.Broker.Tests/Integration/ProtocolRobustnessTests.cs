@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Confluent.Kafka;
 using StreamingPipeline.Protocol;
-using ErrorCode = StreamingPipeline.Protocol.ErrorCode;
 using StreamingPipeline.Protocol.Messages;
+using ErrorCode = StreamingPipeline.Protocol.ErrorCode;
 
 namespace StreamingPipeline.Broker.Tests.Integration;
 

@@ -141,9 +141,13 @@ public sealed class LogManagerTests
         Directory.CreateDirectory(Path.Combine(dir.Path, "kept-1"));
         Directory.CreateDirectory(Path.Combine(dir.Path, "not a partition"));
 
+        // Another component's directory that merely looks like a partition is left alone.
+        Directory.CreateDirectory(Path.Combine(dir.Path, "groups-0"));
+        File.WriteAllText(Path.Combine(dir.Path, "groups-0", "offsets.state"), "theirs");
+
         await using var reopened = Open(dir.Path);
 
-        Assert.Equal(["kept-0", "not a partition", "topics"], Directory.GetDirectories(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["groups-0", "kept-0", "not a partition", "topics"], Directory.GetDirectories(dir.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(["kept"], reopened.Topics.Select(t => t.Name));
     }
 
@@ -207,14 +211,18 @@ public sealed class LogManagerTests
         using var dir = new TempDirectory();
         var options = new LogManagerOptions { RetentionCheckInterval = TimeSpan.FromMilliseconds(20) };
         await using var manager = Open(dir.Path, options);
-        var configs = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.bytes"] = "1024" };
-        Assert.True(manager.CreateTopic("t", 1, configs, false).Succeeded);
+        // Kept for ever at first: the test batches carry timestamps from 2023, far past the default seven days.
+        var unlimited = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.ms"] = "-1" };
+        Assert.True(manager.CreateTopic("t", 1, unlimited, false).Succeeded);
         var log = manager.GetPartition("t", 0)!;
         for (var i = 0; i < 40; i++)
         {
             TestLogs.AppendBatch(log, 2);
         }
         Assert.True(log.SegmentCount > 3);
+
+        var limited = new Dictionary<string, string> { ["segment.bytes"] = "1024", ["retention.ms"] = "-1", ["retention.bytes"] = "1024" };
+        Assert.Equal(ErrorCode.None, manager.AlterTopicConfig("t", limited, validateOnly: false).Error);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (log.SegmentCount > 2 && DateTime.UtcNow < deadline)

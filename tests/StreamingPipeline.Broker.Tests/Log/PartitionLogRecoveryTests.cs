@@ -24,6 +24,34 @@ public sealed class PartitionLogRecoveryTests
         Assert.Equal(Enumerable.Range(0, 51).Select(i => (long)i), TestLogs.ReadAll(reopened, 0).Select(r => r.Offset));
     }
 
+    [Fact]
+    public void ALogThatWasNeverClosedReopensWithEverythingAppended()
+    {
+        using var dir = new TempDirectory();
+        var config = new LogConfig { SegmentBytes = 8 * 1024, IndexIntervalBytes = 0 };
+
+        // Like a killed process: the file writes happened, index entries still in memory are lost.
+        var abandoned = TestLogs.Open(dir.Path, config);
+        for (var i = 0; i < 150; i++)
+        {
+            TestLogs.AppendBatch(abandoned, 2, firstTimestamp: 1_000 + (i * 10));
+        }
+        try
+        {
+            using var reopened = TestLogs.Open(dir.Path, config);
+
+            Assert.Equal(300, reopened.LogEndOffset);
+            Assert.Equal(abandoned.SegmentCount, reopened.SegmentCount);
+            Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), TestLogs.ReadAll(reopened, 0).Select(r => r.Offset));
+            Assert.Equal((298L, 2_490L), reopened.FindOffsetByTimestamp(2_490));
+            Assert.Equal(300, TestLogs.AppendBatch(reopened, 1).BaseOffset);
+        }
+        finally
+        {
+            abandoned.Close(flush: false);
+        }
+    }
+
     public static TheoryData<string> TailDamage => new() { "garbage", "half-written batch", "corrupt CRC in last batch", "zeros" };
 
     [Theory]
@@ -161,6 +189,31 @@ public sealed class PartitionLogRecoveryTests
             using var read = reopened.Read(offset, 1, reopened.HighWatermark, minOneBatch: true);
             Assert.Equal([(offset / 2 * 2, 2)], RecordBatchBuilder.ReadBatchOffsets(read.Records.Span));
         }
+    }
+
+    [Fact]
+    public void AClosedSegmentWhoseTimeIndexLostItsTailStillKnowsItsNewestTimestamp()
+    {
+        using var dir = new TempDirectory();
+        using (var log = TestLogs.Open(dir.Path))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                TestLogs.AppendBatch(log, 2, firstTimestamp: 10_000 + (i * 100));
+            }
+        }
+        var firstTimeIndex = Directory.GetFiles(dir.Path, "*.timeindex").Order(StringComparer.Ordinal).First();
+        using (var stream = new FileStream(firstTimeIndex, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.SetLength(SparseIndex<TimeIndexEntry>.HeaderSize);
+        }
+
+        using var reopened = TestLogs.Open(dir.Path, TestLogs.Small with { RetentionMs = 1_000 });
+
+        // The first segment holds batches 0-8, newest record at 10_801: it must be found, and kept at 11_700.
+        Assert.Equal((16L, 10_800L), reopened.FindOffsetByTimestamp(10_790));
+        Assert.Equal(0, reopened.ApplyRetention(11_700));
+        Assert.Equal(1, reopened.ApplyRetention(11_802));
     }
 
     [Fact]

@@ -110,4 +110,43 @@ public sealed class PartitionLogRetentionTests
         Assert.Equal(2, log.SegmentCount);
         Assert.Equal(4, long.Parse(Path.GetFileNameWithoutExtension(TestLogs.SegmentFiles(dir.Path)[^1]), System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    [Fact]
+    public async Task ReadsDuringRetentionEitherSucceedOrReportOutOfRange()
+    {
+        using var dir = new TempDirectory();
+        using var log = TestLogs.Open(dir.Path, TestLogs.Small with { RetentionBytes = 0 });
+        for (var i = 0; i < 200; i++)
+        {
+            TestLogs.AppendBatch(log, 2);
+        }
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var offset = Math.Max(0, log.LogStartOffset - 1 + (reads % 3));
+                using var read = log.Read(offset, 500, log.HighWatermark, minOneBatch: true);
+                Assert.True(read.Error is ErrorCode.None or ErrorCode.OffsetOutOfRange, read.Error.ToString());
+                if (read.Error == ErrorCode.None)
+                {
+                    Assert.NotEmpty(RecordBatchBuilder.ReadRecords(read.Records.Span));
+                }
+                reads++;
+            }
+            return reads;
+        });
+
+        // Delete segments one append at a time so retention races the reader many times.
+        for (var i = 0; i < 100; i++)
+        {
+            TestLogs.AppendBatch(log, 2);
+            log.ApplyRetention(RecordBatchBuilder.DefaultTimestamp);
+        }
+        await done.CancelAsync();
+
+        Assert.True(await reader.WaitAsync(TimeSpan.FromSeconds(30)) > 0);
+        Assert.Equal(1, log.SegmentCount);
+    }
 }

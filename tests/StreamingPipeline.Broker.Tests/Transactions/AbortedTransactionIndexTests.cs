@@ -15,9 +15,9 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task QueryReturnsTheAbortedTransactionsOverlappingTheFetchedRange()
+    public void QueryReturnsTheAbortedTransactionsOverlappingTheFetchedRange()
     {
-        await using var index = await OpenWithAsync(_first, _second, _third);
+        using var index = OpenWith(_first, _second, _third);
 
         Assert.Equal([_first, _second], index.GetAbortedTransactions(0, 4));
         Assert.Equal([_first], index.GetAbortedTransactions(0, 3));
@@ -27,11 +27,11 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     }
 
     [Fact]
-    public async Task QueryAgreesWithAFullScanOnRandomInterleavedTransactions()
+    public void QueryAgreesWithAFullScanOnRandomInterleavedTransactions()
     {
         var log = new TestPartition();
-        await using var state = await ProducerStateManager.OpenAsync(_directory.Path, 0, 0, log.ReadFrom);
-        await new ProducerScenario(seed: 11, producers: 6).RunAsync(log, state, 600);
+        using var state = ProducerStateManager.Open(_directory.Path, 0, 0, log.ReadFrom);
+        new ProducerScenario(seed: 11, producers: 6).Run(log, state, 600);
         var all = state.AbortedTransactions.GetAbortedTransactions(0, long.MaxValue);
         Assert.True(all.Count > 10, "the scenario should abort transactions");
         var random = new Random(3);
@@ -47,91 +47,91 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     }
 
     [Fact]
-    public async Task EntriesSurviveReopening()
+    public void EntriesSurviveReopening()
     {
-        await (await OpenWithAsync(_first, _second)).DisposeAsync();
+        OpenWith(_first, _second).Dispose();
 
-        await using var reopened = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        using var reopened = AbortedTransactionIndex.Open(IndexPath);
 
         Assert.Equal([_first, _second], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
-    public async Task TornTailIsCutOnOpenAndAppendsContinueAfterIt()
+    public void TornTailIsCutOnOpenAndAppendsContinueAfterIt()
     {
-        await (await OpenWithAsync(_first, _second, _third)).DisposeAsync();
-        await using (var file = new FileStream(IndexPath, FileMode.Open))
+        OpenWith(_first, _second, _third).Dispose();
+        using (var file = new FileStream(IndexPath, FileMode.Open))
         {
             file.SetLength(file.Length - 5);
         }
 
-        await using (var reopened = await AbortedTransactionIndex.OpenAsync(IndexPath))
+        using (var reopened = AbortedTransactionIndex.Open(IndexPath))
         {
             Assert.Equal([_first, _second], reopened.GetAbortedTransactions(0, long.MaxValue));
             Assert.Equal(2 * EntrySize, new FileInfo(IndexPath).Length);
-            Assert.True(await reopened.AppendAsync(_third));
+            Assert.True(reopened.Append(_third));
         }
-        await using var again = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        using var again = AbortedTransactionIndex.Open(IndexPath);
         Assert.Equal([_first, _second, _third], again.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
-    public async Task CorruptEntryEndsTheIndex()
+    public void CorruptEntryEndsTheIndex()
     {
-        await (await OpenWithAsync(_first, _second, _third)).DisposeAsync();
-        var bytes = await File.ReadAllBytesAsync(IndexPath);
+        OpenWith(_first, _second, _third).Dispose();
+        var bytes = File.ReadAllBytes(IndexPath);
         bytes[EntrySize + 20] ^= 0x40;
-        await File.WriteAllBytesAsync(IndexPath, bytes);
+        File.WriteAllBytes(IndexPath, bytes);
 
-        await using var reopened = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        using var reopened = AbortedTransactionIndex.Open(IndexPath);
 
         Assert.Equal([_first], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
-    public async Task ReplayedEntriesAreNotAppendedTwice()
+    public void ReplayedEntriesAreNotAppendedTwice()
     {
-        await using var index = await OpenWithAsync(_first, _second);
+        using var index = OpenWith(_first, _second);
 
-        Assert.False(await index.AppendAsync(_first));
-        Assert.False(await index.AppendAsync(_second));
+        Assert.False(index.Append(_first));
+        Assert.False(index.Append(_second));
         Assert.Equal(2, index.Count);
         Assert.Equal(2 * EntrySize, new FileInfo(IndexPath).Length);
     }
 
     [Fact]
-    public async Task TruncationDropsEntriesWhoseMarkerIsAtOrAfterTheOffset()
+    public void TruncationDropsEntriesWhoseMarkerIsAtOrAfterTheOffset()
     {
-        await using (var index = await OpenWithAsync(_first, _second, _third))
+        using (var index = OpenWith(_first, _second, _third))
         {
-            await index.TruncateFromAsync(10);
+            index.TruncateFrom(10);
             Assert.Equal([_first], index.GetAbortedTransactions(0, long.MaxValue));
-            Assert.True(await index.AppendAsync(_third));
+            Assert.True(index.Append(_third));
         }
 
-        await using var reopened = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        using var reopened = AbortedTransactionIndex.Open(IndexPath);
         Assert.Equal([_first, _third], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
-    public async Task RetentionRemovesEntriesWhoseMarkerIsBeforeTheLogStart()
+    public void RetentionRemovesEntriesWhoseMarkerIsBeforeTheLogStart()
     {
-        await using (var index = await OpenWithAsync(_first, _second, _third))
+        using (var index = OpenWith(_first, _second, _third))
         {
-            await index.RemoveBeforeAsync(6);
+            index.RemoveBefore(6);
             Assert.Equal([_second, _third], index.GetAbortedTransactions(0, long.MaxValue));
         }
 
-        await using var reopened = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        using var reopened = AbortedTransactionIndex.Open(IndexPath);
         Assert.Equal([_second, _third], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
-    private async Task<AbortedTransactionIndex> OpenWithAsync(params AbortedTransaction[] entries)
+    private AbortedTransactionIndex OpenWith(params AbortedTransaction[] entries)
     {
-        var index = await AbortedTransactionIndex.OpenAsync(IndexPath);
+        var index = AbortedTransactionIndex.Open(IndexPath);
         foreach (var entry in entries)
         {
-            Assert.True(await index.AppendAsync(entry));
+            Assert.True(index.Append(entry));
         }
         return index;
     }

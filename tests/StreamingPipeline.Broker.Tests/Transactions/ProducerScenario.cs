@@ -1,7 +1,6 @@
 using System.Text;
-using StreamingPipeline.Broker.Transactions;
-
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Broker.Transactions;
 
 namespace StreamingPipeline.Broker.Tests.Transactions;
 
@@ -15,7 +14,7 @@ internal sealed class ProducerScenario(int seed, int producers = 4)
     private readonly Dictionary<long, (short Epoch, int NextSequence, bool InTransaction)> _producers =
         Enumerable.Range(1, producers).ToDictionary(id => (long)id, _ => ((short)0, 0, false));
 
-    public async Task RunAsync(TestPartition log, ProducerStateManager state, int steps)
+    public void Run(TestPartition log, ProducerStateManager state, int steps)
     {
         for (var step = 0; step < steps; step++)
         {
@@ -24,34 +23,34 @@ internal sealed class ProducerScenario(int seed, int producers = 4)
             var roll = _random.Next(100);
             if (roll < 10)
             {
-                await AppendAsync(log, state, TestBatches.Plain(_random.Next(1, 4)), AppendOrigin.Client);
+                Append(log, state, TestBatches.Plain(_random.Next(1, 4)), AppendOrigin.Client);
             }
             else if (inTransaction && roll < 25)
             {
                 var commit = _random.Next(2) == 0;
-                await AppendAsync(log, state, TestBatches.Marker(producerId, epoch, commit), AppendOrigin.Coordinator);
+                Append(log, state, TestBatches.Marker(producerId, epoch, commit), AppendOrigin.Coordinator);
                 _producers[producerId] = (epoch, sequence, false);
             }
             else if (inTransaction && roll < 30)
             {
                 // The coordinator fences: abort with a bumped epoch, and the producer starts over.
                 var fenced = (short)(epoch + 1);
-                await AppendAsync(log, state, TestBatches.Marker(producerId, fenced, commit: false), AppendOrigin.Coordinator);
+                Append(log, state, TestBatches.Marker(producerId, fenced, commit: false), AppendOrigin.Coordinator);
                 _producers[producerId] = ((short)(fenced + 1), 0, false);
             }
             else
             {
                 var transactional = inTransaction || (producerId % 2 == 0 && roll < 70);
                 var records = _random.Next(1, 5);
-                await AppendAsync(log, state, TestBatches.Data(producerId, epoch, sequence, records, transactional, timestamp: step), AppendOrigin.Client);
+                Append(log, state, TestBatches.Data(producerId, epoch, sequence, records, transactional, timestamp: step), AppendOrigin.Client);
                 _producers[producerId] = (epoch, sequence + records, transactional);
             }
         }
     }
 
-    private static async Task AppendAsync(TestPartition log, ProducerStateManager state, byte[] batch, AppendOrigin origin)
+    private static void Append(TestPartition log, ProducerStateManager state, byte[] batch, AppendOrigin origin)
     {
-        var (check, _) = await log.AppendAsync(state, batch, origin);
+        var (check, _) = log.Append(state, batch, origin);
         Assert.True(check.ShouldAppend, $"the scenario only sends valid batches, got {check.Error}");
     }
 

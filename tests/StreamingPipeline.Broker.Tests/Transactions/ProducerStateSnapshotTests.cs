@@ -12,61 +12,61 @@ public sealed class ProducerStateSnapshotTests : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task SnapshotPlusReplayRebuildsTheSameState()
+    public void SnapshotPlusReplayRebuildsTheSameState()
     {
         var scenario = new ProducerScenario(seed: 1);
         string expected;
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
-            await scenario.RunAsync(_log, state, 150);
-            await state.TakeSnapshotAsync();
-            await scenario.RunAsync(_log, state, 150);
+            scenario.Run(_log, state, 150);
+            state.TakeSnapshot();
+            scenario.Run(_log, state, 150);
             expected = ProducerScenario.Describe(state, _log.EndOffset);
         }
 
-        await using var reopened = await OpenAsync();
+        using var reopened = Open();
 
         Assert.Equal(expected, ProducerScenario.Describe(reopened, _log.EndOffset));
         Assert.Single(reopened.SnapshotOffsets);
     }
 
     [Fact]
-    public async Task ReplayOfTheWholeLogWithoutASnapshotRebuildsTheSameState()
+    public void ReplayOfTheWholeLogWithoutASnapshotRebuildsTheSameState()
     {
         var scenario = new ProducerScenario(seed: 2);
         string expected;
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
-            await scenario.RunAsync(_log, state, 200);
+            scenario.Run(_log, state, 200);
             expected = ProducerScenario.Describe(state, _log.EndOffset);
         }
         File.Delete(_directory.Combine(AbortedTransactionIndex.FileName));
 
-        await using var reopened = await OpenAsync();
+        using var reopened = Open();
 
         Assert.Equal(expected, ProducerScenario.Describe(reopened, _log.EndOffset));
     }
 
     [Fact]
-    public async Task RetriesOfTheLastFiveBatchesAreStillDuplicatesAfterARestart()
+    public void RetriesOfTheLastFiveBatchesAreStillDuplicatesAfterARestart()
     {
         const long producer = 7;
         var sent = new List<byte[]>();
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
             for (var sequence = 0; sequence < 8; sequence++)
             {
                 sent.Add(TestBatches.Data(producer, 0, sequence));
-                await _log.AppendAsync(state, sent[^1]);
+                _log.Append(state, sent[^1]);
             }
-            await state.TakeSnapshotAsync();
+            state.TakeSnapshot();
         }
 
-        await using var reopened = await OpenAsync();
+        using var reopened = Open();
 
         for (var i = 3; i < 8; i++)
         {
-            var (check, _) = await _log.AppendAsync(reopened, sent[i]);
+            var (check, _) = _log.Append(reopened, sent[i]);
             Assert.True(check.IsDuplicate);
             Assert.Equal(i, check.DuplicateFirstOffset);
         }
@@ -74,27 +74,27 @@ public sealed class ProducerStateSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task CorruptNewestSnapshotIsDeletedAndTheOlderOneUsed()
+    public void CorruptNewestSnapshotIsDeletedAndTheOlderOneUsed()
     {
         var scenario = new ProducerScenario(seed: 3);
         string expected;
         long newest;
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
-            await scenario.RunAsync(_log, state, 80);
-            await state.TakeSnapshotAsync();
-            await scenario.RunAsync(_log, state, 80);
-            await state.TakeSnapshotAsync();
+            scenario.Run(_log, state, 80);
+            state.TakeSnapshot();
+            scenario.Run(_log, state, 80);
+            state.TakeSnapshot();
             newest = state.SnapshotOffsets.Max();
-            await scenario.RunAsync(_log, state, 40);
+            scenario.Run(_log, state, 40);
             expected = ProducerScenario.Describe(state, _log.EndOffset);
         }
         var newestPath = _directory.Combine($"{newest:D20}.snapshot");
-        var bytes = await File.ReadAllBytesAsync(newestPath);
+        var bytes = File.ReadAllBytes(newestPath);
         bytes[^3] ^= 0xFF;
-        await File.WriteAllBytesAsync(newestPath, bytes);
+        File.WriteAllBytes(newestPath, bytes);
 
-        await using var reopened = await OpenAsync();
+        using var reopened = Open();
 
         Assert.Equal(expected, ProducerScenario.Describe(reopened, _log.EndOffset));
         Assert.False(File.Exists(newestPath));
@@ -102,20 +102,20 @@ public sealed class ProducerStateSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task TruncatedLogDiscardsLaterSnapshotsAndIndexEntries()
+    public void TruncatedLogDiscardsLaterSnapshotsAndIndexEntries()
     {
         var scenario = new ProducerScenario(seed: 4);
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
-            await scenario.RunAsync(_log, state, 300);
-            await state.TakeSnapshotAsync();
+            scenario.Run(_log, state, 300);
+            state.TakeSnapshot();
         }
         var cut = new RecordBatchHeader(_log.Batches[_log.Batches.Count / 2]).BaseOffset;
         _log.TruncateTo(cut);
         using var freshDirectory = new TempDirectory();
-        await using var fromScratch = await ProducerStateManager.OpenAsync(freshDirectory.Path, 0, _log.EndOffset, _log.ReadFrom);
+        using var fromScratch = ProducerStateManager.Open(freshDirectory.Path, 0, _log.EndOffset, _log.ReadFrom);
 
-        await using var recovered = await OpenAsync();
+        using var recovered = Open();
 
         Assert.Empty(recovered.SnapshotOffsets);
         Assert.Equal(ProducerScenario.Describe(fromScratch, cut), ProducerScenario.Describe(recovered, cut));
@@ -123,41 +123,41 @@ public sealed class ProducerStateSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task LostTailOfTheAbortedIndexIsRebuiltByReplay()
+    public void LostTailOfTheAbortedIndexIsRebuiltByReplay()
     {
         var scenario = new ProducerScenario(seed: 5);
         long snapshotOffset;
         IReadOnlyList<AbortedTransaction> expected;
-        await using (var state = await OpenAsync())
+        using (var state = Open())
         {
-            await scenario.RunAsync(_log, state, 150);
-            await state.TakeSnapshotAsync();
+            scenario.Run(_log, state, 150);
+            state.TakeSnapshot();
             snapshotOffset = state.MapEndOffset;
-            await scenario.RunAsync(_log, state, 150);
+            scenario.Run(_log, state, 150);
             expected = state.AbortedTransactions.GetAbortedTransactions(0, long.MaxValue);
         }
         var kept = expected.Count(entry => entry.LastOffset < snapshotOffset);
         Assert.True(expected.Count > kept, "the scenario should abort transactions after the snapshot");
-        await using (var file = new FileStream(_directory.Combine(AbortedTransactionIndex.FileName), FileMode.Open))
+        using (var file = new FileStream(_directory.Combine(AbortedTransactionIndex.FileName), FileMode.Open))
         {
             file.SetLength((kept * 42) + 17); // a whole tail lost, ending in a torn entry
         }
 
-        await using var reopened = await OpenAsync();
+        using var reopened = Open();
 
         Assert.Equal(expected, reopened.AbortedTransactions.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
-    public async Task OnlyTheConfiguredNumberOfSnapshotsIsKept()
+    public void OnlyTheConfiguredNumberOfSnapshotsIsKept()
     {
-        await using var state = await OpenAsync();
+        using var state = Open();
         for (var i = 0; i < 5; i++)
         {
-            await _log.AppendAsync(state, TestBatches.Data(1, 0, i));
-            await state.TakeSnapshotAsync();
+            _log.Append(state, TestBatches.Data(1, 0, i));
+            state.TakeSnapshot();
         }
-        await state.TakeSnapshotAsync(); // nothing new: no new file
+        state.TakeSnapshot(); // nothing new: no new file
 
         Assert.Equal([3L, 4L, 5L], state.SnapshotOffsets);
         Assert.Equal(3, Directory.GetFiles(_directory.Path, "*.snapshot").Length);
@@ -183,6 +183,6 @@ public sealed class ProducerStateSnapshotTests : IDisposable
         Assert.Null(ProducerStateSnapshot.TryDecode(bytes));
     }
 
-    private Task<ProducerStateManager> OpenAsync() =>
-        ProducerStateManager.OpenAsync(_directory.Path, 0, _log.EndOffset, _log.ReadFrom);
+    private ProducerStateManager Open() =>
+        ProducerStateManager.Open(_directory.Path, 0, _log.EndOffset, _log.ReadFrom);
 }

@@ -31,7 +31,7 @@ internal sealed class TestPartition
     /// Runs a batch through the append path; returns the verdict and, when stored, its base offset. The high
     /// watermark is not moved: tests call <see cref="ProducerStateManager.OnHighWatermarkUpdated"/> themselves.
     /// </summary>
-    public async Task<(ProducerAppendCheck Check, long BaseOffset)> AppendAsync(
+    public (ProducerAppendCheck Check, long BaseOffset) Append(
         ProducerStateManager state, byte[] batch, AppendOrigin origin = AppendOrigin.Client)
     {
         var check = state.CheckAppend(ProducerBatch.Read(batch), origin);
@@ -44,7 +44,7 @@ internal sealed class TestPartition
         BinaryPrimitives.WriteInt64BigEndian(stored, baseOffset);
         EndOffset = new RecordBatchHeader(stored).LastOffset + 1;
         _batches.Add(stored);
-        await state.RecordAppendAsync(ProducerBatch.Read(stored));
+        state.RecordAppend(ProducerBatch.Read(stored));
         return (check, baseOffset);
     }
 

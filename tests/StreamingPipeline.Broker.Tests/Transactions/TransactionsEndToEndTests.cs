@@ -1,7 +1,6 @@
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
-
-using StreamingPipeline.Broker.Log;
 
 namespace StreamingPipeline.Broker.Tests.Transactions;
 
@@ -24,7 +23,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         foreach (var partition in new[] { ("output", 0), ("output", 1) })
         {
             var log = new TestPartition();
-            var state = await ProducerStateManager.OpenAsync(_directory.Combine($"{partition.Item1}-{partition.Item2}"), 0, 0, log.ReadFrom, time: _time);
+            var state = ProducerStateManager.Open(_directory.Combine($"{partition.Item1}-{partition.Item2}"), 0, 0, log.ReadFrom, time: _time);
             _partitions[partition] = (log, state);
         }
         _coordinator = await TransactionCoordinator.OpenAsync(
@@ -36,7 +35,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         await _coordinator.DisposeAsync();
         foreach (var (_, state) in _partitions.Values)
         {
-            await state.DisposeAsync();
+            state.Dispose();
         }
         _directory.Dispose();
     }
@@ -47,8 +46,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         var producer = await _coordinator.InitProducerIdAsync(Id, 60_000);
         var pid = producer.ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
-        Assert.Equal(ErrorCode.None, await ProduceAsync("output", 0, TestBatches.Data(pid, 0, 0, recordCount: 3, transactional: true)));
-        Assert.Equal(ErrorCode.None, await ProduceAsync("output", 0, TestBatches.Data(pid, 0, 3, recordCount: 2, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 0, recordCount: 3, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 3, recordCount: 2, transactional: true)));
         Assert.Equal(0, LastStableOffset("output", 0));
 
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: true);
@@ -56,7 +55,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
 
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
         await _coordinator.AddOffsetsToTxnAsync(Id, pid, 0, "dedup");
-        Assert.Equal(ErrorCode.None, await ProduceAsync("output", 0, TestBatches.Data(pid, 0, 5, recordCount: 2, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 5, recordCount: 2, transactional: true)));
         Assert.Equal(6, LastStableOffset("output", 0));
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: false);
 
@@ -71,9 +70,9 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         var pid = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
 
-        Assert.Equal(ErrorCode.InvalidTxnState, await ProduceAsync("output", 1, TestBatches.Data(pid, 0, 0, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidTxnState, Produce("output", 1, TestBatches.Data(pid, 0, 0, transactional: true)));
         Assert.Equal(0, _partitions[("output", 1)].Log.EndOffset);
-        Assert.Equal(ErrorCode.None, await ProduceAsync("output", 0, TestBatches.Data(pid, 0, 0, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 0, transactional: true)));
     }
 
     [Fact]
@@ -81,8 +80,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     {
         var zombie = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, zombie, 0, [("output", 0), ("output", 1)]);
-        await ProduceAsync("output", 0, TestBatches.Data(zombie, 0, 0, recordCount: 4, transactional: true));
-        await ProduceAsync("output", 1, TestBatches.Data(zombie, 0, 0, recordCount: 1, transactional: true));
+        Produce("output", 0, TestBatches.Data(zombie, 0, 0, recordCount: 4, transactional: true));
+        Produce("output", 1, TestBatches.Data(zombie, 0, 0, recordCount: 1, transactional: true));
 
         var successor = await _coordinator.InitProducerIdAsync(Id, 60_000);
 
@@ -90,8 +89,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         Assert.Equal(5, LastStableOffset("output", 0));
         Assert.Equal(2, LastStableOffset("output", 1));
         Assert.Single(_partitions[("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 5));
-        Assert.Equal(ErrorCode.InvalidProducerEpoch, await ProduceAsync("output", 0, TestBatches.Data(zombie, 0, 4, transactional: true)));
-        Assert.Equal(ErrorCode.InvalidProducerEpoch, await ProduceAsync("output", 1, TestBatches.Data(zombie, 0, 1, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 0, TestBatches.Data(zombie, 0, 4, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 1, TestBatches.Data(zombie, 0, 1, transactional: true)));
     }
 
     [Fact]
@@ -99,7 +98,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     {
         var pid = (await _coordinator.InitProducerIdAsync(Id, 10_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 1)]);
-        await ProduceAsync("output", 1, TestBatches.Data(pid, 0, 0, recordCount: 2, transactional: true));
+        Produce("output", 1, TestBatches.Data(pid, 0, 0, recordCount: 2, transactional: true));
         Assert.Equal(0, LastStableOffset("output", 1));
 
         _time.Advance(TimeSpan.FromSeconds(10));
@@ -108,7 +107,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         Assert.Equal(3, LastStableOffset("output", 1));
     }
 
-    public async ValueTask WriteMarkersAsync(
+    public ValueTask WriteMarkersAsync(
         long producerId,
         short producerEpoch,
         bool commit,
@@ -119,7 +118,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         foreach (var partition in partitions)
         {
             var (log, state) = _partitions[partition];
-            var (check, _) = await log.AppendAsync(state, TestBatches.Marker(producerId, producerEpoch, commit), AppendOrigin.Coordinator);
+            var (check, _) = log.Append(state, TestBatches.Marker(producerId, producerEpoch, commit), AppendOrigin.Coordinator);
             Assert.True(check.ShouldAppend, $"marker refused: {check.Error}");
             state.OnHighWatermarkUpdated(log.EndOffset);
         }
@@ -127,10 +126,11 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         {
             _completedGroups.Add((group, commit));
         }
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>The produce path as the Produce handler will run it, under the partition's append lock.</summary>
-    private async Task<ErrorCode> ProduceAsync(string topic, int partition, byte[] batch)
+    private ErrorCode Produce(string topic, int partition, byte[] batch)
     {
         var (log, state) = _partitions[(topic, partition)];
         var info = ProducerBatch.Read(batch);
@@ -147,7 +147,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
                 return verified;
             }
         }
-        var (appended, _) = await log.AppendAsync(state, batch);
+        var (appended, _) = log.Append(state, batch);
         state.OnHighWatermarkUpdated(log.EndOffset);
         return appended.Error;
     }
