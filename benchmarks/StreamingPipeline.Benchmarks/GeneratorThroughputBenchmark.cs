@@ -12,7 +12,8 @@ namespace StreamingPipeline.Benchmarks;
 /// Maximum generator throughput (records/s, one process) beside a yardstick measured in the same run: a bare
 /// Confluent.Kafka loop producing pre-serialized 200-byte payloads with the generator's producer settings.
 /// Rounds alternate yardstick and generator; each counts from the first send until every record is acknowledged.
-/// <c>generator [--bootstrap-servers HOST:PORT] [--records N] [--rounds N] [--partitions N] [--config k=v]...</c>;
+/// <c>generator [--bootstrap-servers HOST:PORT] [--records N] [--rounds N] [--partitions N] [--duplicates S]
+/// [--malformed S] [--config k=v]...</c>;
 /// <c>--config</c> settings apply to both sides alike.
 /// </summary>
 public static class GeneratorThroughputBenchmark
@@ -26,6 +27,8 @@ public static class GeneratorThroughputBenchmark
         var rounds = IntArg(args, "--rounds", 3);
         var partitions = IntArg(args, "--partitions", 8);
         var overrides = ConfigArgs(args);
+        var duplicates = DoubleArg(args, "--duplicates", 0.05);
+        var malformed = DoubleArg(args, "--malformed", 0.001);
         await using var target = await GeneratorBenchmarkTarget.StartAsync(args, Topic, partitions, CancellationToken.None);
         if (target is null)
         {
@@ -45,11 +48,11 @@ public static class GeneratorThroughputBenchmark
             if (round % 2 == 1)
             {
                 yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records, overrides));
-                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, overrides));
+                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, duplicates, malformed, overrides));
             }
             else
             {
-                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, overrides));
+                generator.Add(await RunGeneratorAsync(target.BootstrapServers, records, seed: round, duplicates, malformed, overrides));
                 yardstick.Add(await RunYardstickAsync(target.BootstrapServers, records, overrides));
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: yardstick {yardstick[^1]:N0}/s, generator {generator[^1]:N0}/s"));
@@ -92,13 +95,20 @@ public static class GeneratorThroughputBenchmark
         };
         var message = new Message<byte[], byte[]> { Headers = [] };
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long settled = 0;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < records; i++)
         {
-            // The same in-flight bound as the generator, so neither pays for librdkafka's queue-full exceptions.
-            while (i - Interlocked.Read(ref acknowledged) - Interlocked.Read(ref failed) >= maxInFlight)
+            // The same in-flight bound as the generator, checked the same way (the delivery counters are re-read
+            // only when an old snapshot says the bound may be reached), so neither pays for queue-full exceptions.
+            if (i - settled >= maxInFlight)
             {
-                await Task.Delay(1);
+                settled = Interlocked.Read(ref acknowledged) + Interlocked.Read(ref failed);
+                while (i - settled >= maxInFlight)
+                {
+                    await Task.Delay(1);
+                    settled = Interlocked.Read(ref acknowledged) + Interlocked.Read(ref failed);
+                }
             }
             message.Key = keys[i & 1023];
             message.Value = payloads[i & 1023];
@@ -128,7 +138,7 @@ public static class GeneratorThroughputBenchmark
         return records / stopwatch.Elapsed.TotalSeconds;
     }
 
-    private static async Task<double> RunGeneratorAsync(string bootstrapServers, int records, long seed, Dictionary<string, string> overrides)
+    private static async Task<double> RunGeneratorAsync(string bootstrapServers, int records, long seed, double duplicates, double malformed, Dictionary<string, string> overrides)
     {
         var options = new GeneratorOptions
         {
@@ -136,8 +146,8 @@ public static class GeneratorThroughputBenchmark
             EventTimeStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             MaxRecords = records,
             Users = 100_000,
-            DuplicateShare = 0.05,
-            MalformedShare = 0.001,
+            DuplicateShare = duplicates,
+            MalformedShare = malformed,
         };
         var settings = new ProducerSettings { BootstrapServers = bootstrapServers, Topic = Topic, Rate = -1, Config = overrides };
         var producer = new EventProducer(options, settings, TimeProvider.System, NullLogger.Instance);
@@ -166,6 +176,12 @@ public static class GeneratorThroughputBenchmark
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
+    }
+
+    private static double DoubleArg(string[] args, string name, double defaultValue)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
     }
 
     private static Dictionary<string, string> ConfigArgs(string[] args)

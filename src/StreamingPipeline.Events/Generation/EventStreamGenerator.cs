@@ -16,6 +16,9 @@ public sealed class EventStreamGenerator
     private const int CategoryCount = 20;
     private const double MeanSessionLength = 8;
 
+    // Up to this many users, each user's id, key and partition are built once and kept (about 100 bytes a user).
+    private const int MaxCachedUsers = 1_000_000;
+
     private static readonly string[] s_productPages = CreatePages("/products/", ProductCount);
     private static readonly string[] s_categoryPages = CreatePages("/category/", CategoryCount);
 
@@ -23,8 +26,10 @@ public sealed class EventStreamGenerator
     private readonly int _partitionCount;
     private readonly DeterministicRandom _random;
     private readonly ZipfSampler? _zipf;
-    private readonly Session?[] _sessions;
-    private readonly PriorityQueue<PendingDuplicate, (long Due, long Sequence)> _pending = new();
+    private readonly Session[] _sessions;
+    private readonly string?[]? _userIds;
+    private readonly byte[]?[]? _userKeys;
+    private readonly PendingDuplicateQueue _pending = new();
     private readonly MalformedRecordFactory _malformed = new();
     private readonly byte[] _valueBuffer = new byte[UserEventLimits.MaxRecordBytes];
     private readonly string _userIdFormat;
@@ -44,7 +49,16 @@ public sealed class EventStreamGenerator
         _partitionCount = partitionCount;
         _random = new DeterministicRandom(options.Seed);
         _zipf = options.Distribution == UserDistribution.Zipf ? new ZipfSampler(options.Users, options.Skew) : null;
-        _sessions = new Session?[Math.Min(options.ConcurrentSessions, options.Users)];
+        _sessions = new Session[Math.Min(options.ConcurrentSessions, options.Users)];
+        for (var i = 0; i < _sessions.Length; i++)
+        {
+            _sessions[i] = new Session();
+        }
+        if (options.Users <= MaxCachedUsers)
+        {
+            _userIds = new string?[options.Users];
+            _userKeys = new byte[]?[options.Users];
+        }
         var digits = Math.Max(6, (options.Users - 1).ToString(CultureInfo.InvariantCulture).Length);
         _userIdFormat = "D" + digits.ToString(CultureInfo.InvariantCulture);
         // Of the slots left after malformed ones, this share of events gets a re-send, so that re-sends make up
@@ -76,8 +90,8 @@ public sealed class EventStreamGenerator
             return false;
         }
         var now = CurrentEventTime;
-        if (_pending.TryPeek(out _, out var due)
-            && (due.Due <= now || remaining <= _pending.Count || _pending.Count >= _options.MaxPendingDuplicates))
+        if (_pending.TryPeekDue(out var due)
+            && (due <= now || remaining <= _pending.Count || _pending.Count >= _options.MaxPendingDuplicates))
         {
             record = NextDuplicate(now);
         }
@@ -102,7 +116,7 @@ public sealed class EventStreamGenerator
     public IReadOnlyList<UserEvent> AbandonPendingDuplicates()
     {
         var originals = new List<UserEvent>(_pending.Count);
-        while (_pending.TryDequeue(out var pending, out _))
+        while (_pending.TryDequeue(out var pending))
         {
             originals.Add(pending.Event);
         }
@@ -111,7 +125,7 @@ public sealed class EventStreamGenerator
 
     private GeneratedRecord NextDuplicate(long now)
     {
-        var pending = _pending.Dequeue();
+        _pending.TryDequeue(out var pending);
         var length = UserEventSerializer.Write(pending.Event, _valueBuffer);
         var delay = now - pending.Event.Timestamp;
         return new GeneratedRecord
@@ -154,7 +168,7 @@ public sealed class EventStreamGenerator
         if (_scheduleProbability > 0 && _random.NextBool(_scheduleProbability) && canSchedule)
         {
             var delay = _options.DuplicateDelay.SampleMilliseconds(_random);
-            _pending.Enqueue(new PendingDuplicate(userEvent, session.Key, session.Partition), (now + delay, _sequence));
+            _pending.Enqueue(new PendingDuplicate(userEvent, session.Key, session.Partition), now + delay);
             scheduled = true;
         }
         return new GeneratedRecord
@@ -172,26 +186,29 @@ public sealed class EventStreamGenerator
 
     private Session NextSession()
     {
-        var slot = _random.NextInt(_sessions.Length);
-        var session = _sessions[slot];
-        if (session is null || session.Remaining == 0)
+        var session = _sessions[_random.NextInt(_sessions.Length)];
+        if (session.Remaining == 0)
         {
-            session = NewSession();
-            _sessions[slot] = session;
+            StartSession(session);
         }
         return session;
     }
 
-    private Session NewSession()
+    private void StartSession(Session session)
     {
         var userIndex = _zipf is null ? _random.NextInt(_options.Users) : (int)(_zipf.Sample(_random) - 1);
-        var userId = "u-" + userIndex.ToString(_userIdFormat, CultureInfo.InvariantCulture);
-        var key = Encoding.UTF8.GetBytes(userId);
+        var userId = _userIds?[userIndex] ?? "u-" + userIndex.ToString(_userIdFormat, CultureInfo.InvariantCulture);
+        var key = _userKeys?[userIndex] ?? Encoding.UTF8.GetBytes(userId);
+        if (_userIds is not null)
+        {
+            _userIds[userIndex] = userId;
+            _userKeys![userIndex] = key;
+        }
         var sessionId = "s-" + (_random.NextUInt64() & 0xFFFF_FFFF_FFFF).ToString("x12", CultureInfo.InvariantCulture);
         // Geometric length with the given mean, at least one event.
         var length = 1 + (int)Math.Min(200, Math.Floor(Math.Log(1 - _random.NextDouble()) / Math.Log(1 - (1 / MeanSessionLength))));
         var startsWithLogin = _random.NextBool(0.35);
-        return new Session(userId, key, KafkaPartitioner.Partition(key, _partitionCount), sessionId, length, startsWithLogin);
+        session.Start(userId, key, KafkaPartitioner.Partition(key, _partitionCount), sessionId, length, startsWithLogin);
     }
 
     private UserEvent NextEventOf(Session session, long now)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Events.Generation;
@@ -6,15 +7,17 @@ using StreamingPipeline.Events.Generation;
 namespace StreamingPipeline.Events.Producing;
 
 /// <summary>
-/// Sends an <see cref="EventStreamGenerator"/> stream to Kafka with an idempotent producer. Back-pressure: at
-/// most <see cref="ProducerSettings.MaxInFlight"/> records are unacknowledged; the loop waits for
-/// acknowledgements beyond that, so a slow or absent broker never makes the process buffer without bound.
-/// While the broker is unreachable the client reconnects and retries; a record still unacknowledged after
-/// <see cref="ProducerSettings.DeliveryTimeout"/> fails the run with a clear error. One run per instance.
+/// Sends an <see cref="EventStreamGenerator"/> stream to Kafka with an idempotent producer, as a bounded two-stage
+/// pipeline: one loop generates (paced by the rate limiter) into a few pooled batches, the other sends them.
+/// Back-pressure: at most <see cref="ProducerSettings.MaxInFlight"/> records are unacknowledged; the sending loop
+/// waits for acknowledgements beyond that and the generating loop for free batches, so a slow or absent broker never
+/// makes the process buffer without bound. While the broker is unreachable the client reconnects and retries; a
+/// record still unacknowledged after <see cref="ProducerSettings.DeliveryTimeout"/> fails the run with a clear error.
+/// One run per instance.
 /// </summary>
 public sealed partial class EventProducer
 {
-    private const int BatchSize = 256;
+    private const int BatchPool = 4;
     private const int MaxCachedLength = 4096;
 
     private readonly GeneratorOptions _generatorOptions;
@@ -32,6 +35,7 @@ public sealed partial class EventProducer
     private PaddedCounter _acknowledged;
     private PaddedCounter _failed;
     private long _settledSnapshot;
+    private bool _stopGenerating;
     private long _brokerErrors;
     private string? _lastBrokerError;
     private string? _firstDeliveryError;
@@ -79,9 +83,9 @@ public sealed partial class EventProducer
         }
         if (partitions.Error is { } metadataError)
         {
-            var empty = new GeneratorSummary { Topic = _settings.Topic, Seed = _generatorOptions.Seed, Error = metadataError };
-            await WriteSummaryAsync(empty);
-            return new ProduceOutcome(empty, metadataError);
+            var nothingSent = new GeneratorSummary { Topic = _settings.Topic, Seed = _generatorOptions.Seed, Error = metadataError };
+            await WriteSummaryAsync(nothingSent);
+            return new ProduceOutcome(nothingSent, metadataError);
         }
 
         var generator = new EventStreamGenerator(_generatorOptions, partitions.Count);
@@ -89,48 +93,104 @@ public sealed partial class EventProducer
         // A second of unused rate is kept, so a stalled loop (GC, a busy machine) catches up and the long-run
         // rate holds; a longer stall (broker gone) is not followed by a flood.
         var limiter = new RateLimiter(_settings.Rate, _time, TimeSpan.FromSeconds(1));
-        _stopwatch.Start();
         var deadline = _settings.Duration is { } duration ? _time.GetTimestamp() + (long)(duration.TotalSeconds * _time.TimestampFrequency) : long.MaxValue;
-        var exhausted = false;
+        // Generating and sending run on two loops joined by a few pooled batches: the client's send path is the
+        // bottleneck, so generation overlaps it instead of adding to it, and at most BatchPool × 256 records wait.
+        var emptyBatches = Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(BatchPool) { SingleReader = true, SingleWriter = true });
+        var fullBatches = Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(BatchPool) { SingleReader = true, SingleWriter = true });
+        for (var i = 0; i < BatchPool; i++)
+        {
+            emptyBatches.Writer.TryWrite(new RecordBatch());
+        }
+        _stopwatch.Start();
+        var generating = Task.Run(() => GenerateAsync(generator, ledger, limiter, deadline, emptyBatches.Reader, fullBatches.Writer, cancellationToken), CancellationToken.None);
+        await SendAsync(producer, fullBatches.Reader, emptyBatches.Writer, cancellationToken);
+        await generating;
+        await DrainAsync(producer);
+        _stopwatch.Stop();
+        return await FinishAsync(ledger);
+    }
+
+    private async Task GenerateAsync(
+        EventStreamGenerator generator,
+        GenerationLedger ledger,
+        RateLimiter limiter,
+        long deadline,
+        ChannelReader<RecordBatch> empty,
+        ChannelWriter<RecordBatch> full,
+        CancellationToken cancellationToken)
+    {
         try
         {
-            while (!exhausted && !cancellationToken.IsCancellationRequested && Volatile.Read(ref _fatalError) is null
-                   && Volatile.Read(ref _firstDeliveryError) is null && _time.GetTimestamp() < deadline)
+            var exhausted = false;
+            while (!exhausted && !cancellationToken.IsCancellationRequested && !Volatile.Read(ref _stopGenerating)
+                   && _time.GetTimestamp() < deadline)
             {
-                var tokens = await limiter.AcquireAsync(BatchSize, cancellationToken);
+                var tokens = await limiter.AcquireAsync(RecordBatch.Capacity, cancellationToken);
+                var batch = await empty.ReadAsync(cancellationToken);
+                batch.Clear();
                 for (var i = 0; i < tokens; i++)
                 {
-                    if (!HasRoom() && !await WaitForRoomAsync(cancellationToken))
+                    if (!generator.TryNext(out var record))
                     {
+                        exhausted = true;
                         break;
                     }
-                    var status = ProduceNext(generator, ledger, producer);
-                    while (status == SendStatus.QueueFull)
-                    {
-                        // Only reachable if --config shrank librdkafka's queue below the in-flight bound.
-                        await Task.Delay(TimeSpan.FromMilliseconds(5), _time, cancellationToken);
-                        status = ProduceCurrent(producer);
-                    }
-                    if (status != SendStatus.Sent)
-                    {
-                        exhausted = status == SendStatus.Exhausted;
-                        break;
-                    }
+                    // Counted when generated: a record that is then not sent or not acknowledged is reported as
+                    // not acknowledged, never forgotten.
+                    ledger.Record(record);
+                    batch.Add(record.Key, record.Value, record.Timestamp);
                 }
+                // Never waits: there are only as many batches as the channel holds.
+                full.TryWrite(batch);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping on request is a normal end: what was sent is flushed and summarised below.
+            // Stopping on request is a normal end: what was generated is still sent, flushed and summarised.
         }
-
-        if (generator.PendingDuplicates > 0)
+        finally
         {
-            ledger.RecordAbandonedDuplicates(generator.AbandonPendingDuplicates());
+            if (generator.PendingDuplicates > 0)
+            {
+                ledger.RecordAbandonedDuplicates(generator.AbandonPendingDuplicates());
+            }
+            full.Complete();
         }
-        await DrainAsync(producer);
-        _stopwatch.Stop();
-        return await FinishAsync(ledger);
+    }
+
+    private async Task SendAsync(
+        IProducer<byte[], byte[]> producer,
+        ChannelReader<RecordBatch> full,
+        ChannelWriter<RecordBatch> empty,
+        CancellationToken cancellationToken)
+    {
+        var sending = true;
+        // Read to the end even after a failure, handing batches back, so the generating loop never waits forever.
+        await foreach (var batch in full.ReadAllAsync(CancellationToken.None))
+        {
+            for (var i = 0; sending && i < batch.Count; i++)
+            {
+                if (!HasRoom() && !await WaitForRoomAsync(cancellationToken))
+                {
+                    sending = false;
+                    break;
+                }
+                var status = Produce(producer, batch.Key(i), batch.Value(i), batch.Timestamp(i));
+                while (status == SendStatus.QueueFull)
+                {
+                    // Only reachable if --config shrank librdkafka's queue below the in-flight bound.
+                    await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+                    status = ProduceCurrent(producer);
+                }
+                sending = status == SendStatus.Sent;
+            }
+            if (!sending)
+            {
+                Volatile.Write(ref _stopGenerating, true);
+            }
+            empty.TryWrite(batch);
+        }
     }
 
     private async Task<ProduceOutcome> FinishAsync(GenerationLedger ledger)
@@ -185,29 +245,24 @@ public sealed partial class EventProducer
     private async ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
     {
         // Only reached when the broker is slow or gone, so polling every millisecond costs nothing that matters;
-        // a failed delivery or a fatal error ends the wait.
+        // a failed delivery, a fatal error or a stop request ends the wait.
         while (InFlight >= _settings.MaxInFlight)
         {
-            if (Volatile.Read(ref _fatalError) is not null || Volatile.Read(ref _firstDeliveryError) is not null)
+            if (Volatile.Read(ref _fatalError) is not null || Volatile.Read(ref _firstDeliveryError) is not null
+                || cancellationToken.IsCancellationRequested)
             {
                 return false;
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, CancellationToken.None);
         }
         return true;
     }
 
-    private SendStatus ProduceNext(EventStreamGenerator generator, GenerationLedger ledger, IProducer<byte[], byte[]> producer)
+    private SendStatus Produce(IProducer<byte[], byte[]> producer, byte[] key, ReadOnlySpan<byte> value, long timestamp)
     {
-        if (!generator.TryNext(out var record))
-        {
-            return SendStatus.Exhausted;
-        }
-        // Counted before sending: a record that then fails is reported as not acknowledged, never forgotten.
-        ledger.Record(record);
-        _message.Key = record.Key;
-        _message.Value = ValueArray(record.Value);
-        _message.Timestamp = new Timestamp(record.Timestamp, TimestampType.CreateTime);
+        _message.Key = key;
+        _message.Value = ValueArray(value);
+        _message.Timestamp = new Timestamp(timestamp, TimestampType.CreateTime);
         return ProduceCurrent(producer);
     }
 
@@ -247,7 +302,7 @@ public sealed partial class EventProducer
         var giveUpAt = _time.GetTimestamp() + (long)((_settings.DeliveryTimeout.TotalSeconds + 5) * _time.TimestampFrequency);
         while (InFlight > 0 && Volatile.Read(ref _fatalError) is null && _time.GetTimestamp() < giveUpAt)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), _time, CancellationToken.None);
+            await Task.Delay(TimeSpan.FromMilliseconds(1), _time, CancellationToken.None);
         }
         producer.Flush(TimeSpan.Zero);
     }

@@ -161,7 +161,6 @@ public sealed class GeneratorAgainstBrokerTests : IDisposable
             [
                 "produce", "-b", broker.BootstrapServers, "--count", "2000", "--rate", "-1", "--seed", "5",
                 "--duplicates", "0.05", "--malformed", "0.01", "--summary-json", summaryPath, "-q",
-                "--config", "enable.idempotence=false",
             ]);
         }
         finally
@@ -184,20 +183,12 @@ public sealed class GeneratorAgainstBrokerTests : IDisposable
         Users = 5_000,
     };
 
-    /// <summary>
-    /// The embedded broker does not serve InitProducerId yet (the transaction APIs are being wired), so these runs
-    /// switch idempotence off. On loopback without faults nothing is retried, so counts stay exact; the restart
-    /// test, which needs idempotence, waits in GeneratorBrokerRestartTests.cs.pending. Remove this when it lands.
-    /// </summary>
-    internal static readonly Dictionary<string, string> UntilTheBrokerServesInitProducerId = new() { ["enable.idempotence"] = "false" };
-
     internal static ProducerSettings Settings(string bootstrap, string topic) => new()
     {
         BootstrapServers = bootstrap,
         Topic = topic,
         Rate = -1,
         DeliveryTimeout = TimeSpan.FromSeconds(30),
-        Config = UntilTheBrokerServesInitProducerId,
     };
 
     private static Task<ProduceOutcome> ProduceAsync(string bootstrap, string topic, GeneratorOptions options, string? summaryPath = null, string? truthPath = null) =>
