@@ -35,7 +35,7 @@ public static class BrokerThroughputBenchmark
             var consume = Consume(bootstrap, "bench", produceRecords);
             return (produce, consume);
         });
-        await CreateTopicAsync(mock.BootstrapServers, "bench", 4);
+        // The mock cluster has no controller for CreateTopics; it creates topics on first use with 4 partitions.
         var mockProduce = Produce(mock.BootstrapServers, "bench", produceRecords);
         var brokerConsume = await WithBrokerAsync("os", async bootstrap =>
         {
@@ -43,8 +43,8 @@ public static class BrokerThroughputBenchmark
             Produce(bootstrap, "small", consumeRecords);
             return (Consume(bootstrap, "small", consumeRecords), default(Rate));
         });
-        await CreateTopicAsync(mock.BootstrapServers, "small", 4);
         Produce(mock.BootstrapServers, "small", consumeRecords);
+        mock.RequirePartitions("small", 4);
         var mockConsume = Consume(mock.BootstrapServers, "small", consumeRecords);
         var fsync = await WithBrokerAsync("every-write", async bootstrap =>
         {
@@ -60,6 +60,7 @@ public static class BrokerThroughputBenchmark
         Console.WriteLine($"| consume {produceRecords:N0} × {RecordBytes} B (broker only; the mock cannot hold them) | {brokerProduce.Result.Item2} | – | – |");
         Console.WriteLine($"| produce {fsyncRecords:N0} × {RecordBytes} B with fsync on every write | {fsync.Result.Item1} | – | {fsync.Result.Item1.RecordsPerSecond / brokerProduce.Result.Item1.RecordsPerSecond:F2}× of page-cache produce |");
         Console.WriteLine($"| broker RSS after the {produceRecords:N0}-record run | {brokerProduce.RssBytes / (1024.0 * 1024):F0} MiB | – | – |");
+        Console.WriteLine($"| broker CPU for producing and consuming {produceRecords:N0} records | {brokerProduce.BrokerCpu.TotalSeconds:F1} s ({brokerProduce.BrokerCpu.TotalMicroseconds / produceRecords / 2:F2} µs per record per direction) | – | – |");
         return 0;
     }
 
@@ -67,7 +68,7 @@ public static class BrokerThroughputBenchmark
         Console.WriteLine($"| {what} | {broker} | {yardstick} | {broker.RecordsPerSecond / yardstick.RecordsPerSecond:F2}× |");
 
     /// <summary>Starts `pipeline broker` on a fresh data directory, runs <paramref name="work"/>, reads the broker's RSS, stops it.</summary>
-    private static async Task<((Rate, Rate) Result, long RssBytes)> WithBrokerAsync(string flush, Func<string, Task<(Rate, Rate)>> work)
+    private static async Task<((Rate, Rate) Result, long RssBytes, TimeSpan BrokerCpu)> WithBrokerAsync(string flush, Func<string, Task<(Rate, Rate)>> work)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("bench-broker-").FullName;
         var port = FreePort();
@@ -80,9 +81,10 @@ public static class BrokerThroughputBenchmark
         try
         {
             await WaitForPortAsync(port);
+            var cpuBefore = process.TotalProcessorTime;
             var result = await work($"127.0.0.1:{port}");
             process.Refresh();
-            return (result, process.WorkingSet64);
+            return (result, process.WorkingSet64, process.TotalProcessorTime - cpuBefore);
         }
         finally
         {
@@ -149,7 +151,7 @@ public static class BrokerThroughputBenchmark
             GroupId = "bench-" + Guid.NewGuid(),
             EnableAutoCommit = false,
             FetchMaxBytes = 50 * 1024 * 1024,
-            MaxPartitionFetchBytes = 8 * 1024 * 1024,
+            MaxPartitionFetchBytes = 1024 * 1024,
             QueuedMaxMessagesKbytes = 256 * 1024,
         }).SetLogHandler((_, _) => { }).Build();
         consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
@@ -240,6 +242,15 @@ public static class BrokerThroughputBenchmark
             var host = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
             var broker = host.GetMetadata(TimeSpan.FromSeconds(10)).Brokers.Single();
             return new MockCluster(host, $"{broker.Host}:{broker.Port}");
+        }
+
+        public void RequirePartitions(string topic, int partitions)
+        {
+            var actual = _host.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions.Count;
+            if (actual != partitions)
+            {
+                throw new InvalidOperationException($"mock topic {topic} has {actual} partitions, the comparison needs {partitions}");
+            }
         }
 
         public void Dispose() => _host.Dispose();

@@ -1,4 +1,22 @@
-// Benchmarks are added per issue; each one is a sub-command of this program.
-if (args is ["transactional-copy", ..]) return await StreamingPipeline.Benchmarks.TransactionalCopyBenchmark.RunAsync(args[1..]);
-Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <benchmark>");
-return 2;
+using StreamingPipeline.Benchmarks;
+
+// Each benchmark is one named entry: `dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <name> [args]`.
+// To add one, add a line here; the rest of the arguments are passed to it.
+var benchmarks = new Dictionary<string, (string Description, Func<string[], Task<int>> Run)>(StringComparer.OrdinalIgnoreCase)
+{
+    ["serializer"] = ("user-event serializer and parser (BenchmarkDotNet; hand-written vs System.Text.Json)", EventsSerializerBenchmarkRunner.RunAsync),
+    ["broker"] = ("embedded broker produce/consume throughput beside librdkafka's mock cluster", BrokerThroughputBenchmark.RunAsync),
+    ["generator"] = ("pipeline produce throughput beside a bare Confluent.Kafka yardstick", GeneratorThroughputBenchmark.RunAsync),
+    ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
+};
+
+if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
+{
+    Console.Error.WriteLine("usage: dotnet run -c Release --project benchmarks/StreamingPipeline.Benchmarks -- <benchmark> [args]");
+    foreach (var (name, (description, _)) in benchmarks)
+    {
+        Console.Error.WriteLine($"  {name,-12} {description}");
+    }
+    return 2;
+}
+return await benchmark.Run(args[1..]);

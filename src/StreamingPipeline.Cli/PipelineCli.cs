@@ -16,6 +16,7 @@ public static class PipelineCli
         root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(TopicsCommand.Create());
+        root.Subcommands.Add(ProduceCommand.Create());
         ShowHelpWhenNoVerbIsGiven(root);
         return root;
     }

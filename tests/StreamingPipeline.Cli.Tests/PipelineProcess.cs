@@ -25,6 +25,14 @@ internal sealed class PipelineProcess : IAsyncDisposable
     public string Error { get { lock (_error) { return _error.ToString(); } } }
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
+    public int ProcessId => _process.Id;
+
+    /// <summary>Waits for the process to exit on its own.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+    }
 
     public static PipelineProcess Start(params string[] args)
     {

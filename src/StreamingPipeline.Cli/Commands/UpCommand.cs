@@ -2,12 +2,15 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Events.Generation;
+using StreamingPipeline.Events.Producing;
 
 namespace StreamingPipeline.Cli.Commands;
 
 /// <summary>
-/// <c>pipeline up</c>: the embedded deployment in one process. Today it starts the broker with the pipeline's topics;
-/// the generator, dedup processor, ingester and dashboard join it as they are built.
+/// <c>pipeline up</c>: the embedded deployment in one process. Today it starts the broker with the pipeline's topics
+/// and the generator writing to <c>input-user-events</c>; the dedup processor, ingester and dashboard join it as they
+/// are built.
 /// </summary>
 public static class UpCommand
 {
@@ -25,11 +28,31 @@ public static class UpCommand
         var dataDir = new Option<string>("--data-dir") { Description = "Where all pipeline data lives", DefaultValueFactory = _ => "./data" };
         var port = new Option<int>("--broker-port") { Description = "Port of the embedded broker on 127.0.0.1", DefaultValueFactory = _ => 9092 };
         var partitions = new Option<int>("--partitions", "-p") { Description = "Partitions of the input and output topics", DefaultValueFactory = _ => 8 };
+        var rate = new Option<double>("--rate") { Description = "Events per second the generator sends (0 = no generator)", DefaultValueFactory = _ => 100 };
+        var duplicates = new Option<double>("--duplicates") { Description = "Share of events the generator re-sends", DefaultValueFactory = _ => 0.05 };
+        var malformed = new Option<double>("--malformed") { Description = "Share of malformed records the generator sends", DefaultValueFactory = _ => 0.001 };
         var verbosity = Verbosity.Create();
         var command = new Command("up", "Run the whole pipeline on the embedded broker until Ctrl+C (data under --data-dir survives restarts)")
         {
-            dataDir, port, partitions, verbosity,
+            dataDir, port, partitions, rate, duplicates, malformed, verbosity,
         };
+        rate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() < 0)
+            {
+                r.AddError("--rate must be 0 (no generator) or a positive number of events per second.");
+            }
+        });
+        foreach (var share in new[] { duplicates, malformed })
+        {
+            share.Validators.Add(r =>
+            {
+                if (r.GetValueOrDefault<double>() is < 0 or > 1)
+                {
+                    r.AddError($"{r.Option.Name} must be between 0 and 1.");
+                }
+            });
+        }
         partitions.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -59,6 +82,9 @@ public static class UpCommand
             await using var broker = await builder.StartAsync(ct);
             logger.LogInformation("Embedded broker on {Bootstrap}; topics {Topics}. Ctrl+C to stop.",
                 broker.BootstrapServers, string.Join(", ", PipelineTopics.Select(t => t.Name)));
+            var generator = parse.GetValue(rate) > 0
+                ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed), loggers, ct)
+                : Task.FromResult(ExitCodes.Ok);
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);
@@ -67,8 +93,35 @@ public static class UpCommand
             {
                 logger.LogInformation("Stopping");
             }
-            return ExitCodes.Ok;
+            return await generator;
         });
         return command;
+    }
+
+    private static async Task<int> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.generator");
+        var producer = new EventProducer(
+            new GeneratorOptions
+            {
+                Seed = Random.Shared.NextInt64(),
+                DuplicateShare = duplicates,
+                MalformedShare = malformed,
+                EventTimeStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                EventsPerSecond = rate,
+            },
+            new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate },
+            TimeProvider.System,
+            logger);
+        logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
+            rate, PipelineTopics[0].Name, duplicates, malformed);
+        var outcome = await producer.RunAsync(ct);
+        if (outcome.Error is not null)
+        {
+            logger.LogError("Generator stopped: {Error}", outcome.Error);
+            return ExitCodes.Failure;
+        }
+        logger.LogInformation("Generator sent {Total} records", outcome.Summary.TotalRecords);
+        return ExitCodes.Ok;
     }
 }
