@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.CommandLine.Help;
+using System.Runtime.InteropServices;
 using StreamingPipeline.Cli.Commands;
 
 namespace StreamingPipeline.Cli;
