@@ -1,55 +1,131 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace StreamingPipeline.Protocol;
 
 /// <summary>
 /// Writes Kafka protocol primitives into a growable buffer rented from <see cref="ArrayPool{T}"/>.
-/// Dispose returns the buffer; <see cref="WrittenMemory"/> is valid until then.
+/// Dispose returns the buffer; <see cref="WrittenMemory"/> is valid until then. A writer created with a
+/// records-reference threshold does not copy large records values: it remembers them and hands them out beside its own
+/// bytes through <see cref="AddSegmentsTo"/>, so a multi-megabyte fetch response is sent without being copied.
 /// </summary>
 public sealed class ProtocolWriter : IDisposable
 {
+    private readonly int _referenceRecordsFrom;
+    private List<(int BufferPosition, ArraySegment<byte> Bytes)>? _references;
     private byte[] _buffer;
+    private int _length;
+    private int _referencedBytes;
 
     /// <summary>Creates a writer with at least <paramref name="initialCapacity"/> bytes of room.</summary>
-    public ProtocolWriter(int initialCapacity = 256) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    public ProtocolWriter(int initialCapacity = 256)
+        : this(initialCapacity, int.MaxValue)
+    {
+    }
 
-    /// <summary>Bytes written so far.</summary>
-    public int Position { get; private set; }
+    /// <summary>
+    /// Creates a writer that references, instead of copying, records values of at least
+    /// <paramref name="referenceRecordsFrom"/> bytes; the caller keeps them alive until the segments were sent.
+    /// </summary>
+    public ProtocolWriter(int initialCapacity, int referenceRecordsFrom)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _referenceRecordsFrom = Math.Max(1, referenceRecordsFrom);
+    }
 
-    /// <summary>The bytes written so far.</summary>
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, Position);
+    /// <summary>Bytes written so far, referenced records included.</summary>
+    public int Position => _length + _referencedBytes;
 
-    /// <summary>The bytes written so far.</summary>
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, Position);
+    /// <summary>True when some records were referenced rather than copied; then only <see cref="AddSegmentsTo"/> gives the whole output.</summary>
+    public bool HasReferences => _references is { Count: > 0 };
+
+    /// <summary>The bytes written so far; not available when <see cref="HasReferences"/>.</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, ContiguousLength());
+
+    /// <summary>The bytes written so far; not available when <see cref="HasReferences"/>.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, ContiguousLength());
 
     /// <summary>Forgets what was written, keeping the buffer.</summary>
-    public void Reset() => Position = 0;
+    public void Reset()
+    {
+        _length = 0;
+        _referencedBytes = 0;
+        _references?.Clear();
+    }
+
+    /// <summary>Appends the output, in order, as the writer's own bytes interleaved with the referenced records.</summary>
+    public void AddSegmentsTo(IList<ArraySegment<byte>> segments)
+    {
+        var start = 0;
+        for (var i = 0; i < (_references?.Count ?? 0); i++)
+        {
+            var (bufferPosition, bytes) = _references![i];
+            if (bufferPosition > start)
+            {
+                segments.Add(new ArraySegment<byte>(_buffer, start, bufferPosition - start));
+            }
+            segments.Add(bytes);
+            start = bufferPosition;
+        }
+        if (_length > start)
+        {
+            segments.Add(new ArraySegment<byte>(_buffer, start, _length - start));
+        }
+    }
 
     /// <summary>Reserves <paramref name="count"/> bytes and returns them for the caller to fill.</summary>
     public Span<byte> Advance(int count)
     {
         Ensure(count);
-        var span = _buffer.AsSpan(Position, count);
-        Position += count;
+        var span = _buffer.AsSpan(_length, count);
+        _length += count;
         return span;
     }
 
+    private int ContiguousLength() => HasReferences
+        ? throw new InvalidOperationException("The output references records; read it with AddSegmentsTo.")
+        : _length;
+
     private void Ensure(int count)
     {
-        if (Position + count <= _buffer.Length)
+        if (_length + count <= _buffer.Length)
         {
             return;
         }
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, Position + count));
-        _buffer.AsSpan(0, Position).CopyTo(bigger);
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + count));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = bigger;
     }
 
     /// <summary>Overwrites an int32 at an earlier position (used for size prefixes).</summary>
-    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
+    public void PatchInt32(int position, int value) => BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(BufferPositionOf(position), 4), value);
+
+    /// <summary>Where logical <paramref name="position"/> (referenced bytes counted) lies in the writer's own buffer.</summary>
+    private int BufferPositionOf(int position)
+    {
+        if (_references is null)
+        {
+            return position;
+        }
+        var referencedBefore = 0;
+        foreach (var (bufferPosition, bytes) in _references)
+        {
+            var logicalStart = bufferPosition + referencedBefore;
+            if (position < logicalStart)
+            {
+                break;
+            }
+            if (position < logicalStart + bytes.Count)
+            {
+                throw new InvalidOperationException("Cannot patch bytes inside referenced records.");
+            }
+            referencedBefore += bytes.Count;
+        }
+        return position - referencedBefore;
+    }
 
     public void WriteBool(bool value) => Advance(1)[0] = value ? (byte)1 : (byte)0;
     public void WriteInt8(sbyte value) => Advance(1)[0] = (byte)value;
@@ -139,8 +215,17 @@ public sealed class ProtocolWriter : IDisposable
 
     public void WriteBytes(byte[]? value, bool compact) => WriteNullableBytes(value, value is null, compact);
 
-    public void WriteRecords(ReadOnlyMemory<byte>? value, bool compact) =>
+    public void WriteRecords(ReadOnlyMemory<byte>? value, bool compact)
+    {
+        if (value is { } records && records.Length >= _referenceRecordsFrom && MemoryMarshal.TryGetArray(records, out var segment))
+        {
+            WriteLength(records.Length, compact, shortLength: false);
+            (_references ??= []).Add((_length, segment));
+            _referencedBytes += records.Length;
+            return;
+        }
         WriteNullableBytes(value.HasValue ? value.Value.Span : default, !value.HasValue, compact);
+    }
 
     public void WriteArrayLength(int count, bool compact) => WriteLength(count, compact, shortLength: false);
 

@@ -23,7 +23,13 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
     private readonly RequestDispatcher _dispatcher;
     private readonly int _maxRequestBytes;
     private readonly ILogger _logger;
-    private readonly ProtocolWriter _responseWriter = new(64 * 1024);
+    // Records of at least this size (fetch responses) go to the socket straight from the read buffers, not through
+    // _responseWriter: copying megabytes per fetch, and growing a per-connection buffer to hold them, cost more than a
+    // gather write.
+    private const int ReferenceRecordsFrom = 8 * 1024;
+
+    private readonly ProtocolWriter _responseWriter = new(64 * 1024, ReferenceRecordsFrom);
+    private readonly List<ArraySegment<byte>> _sendSegments = [];
     private byte[] _frame = ArrayPool<byte>.Shared.Rent(64 * 1024);
 
     public KafkaConnection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, ILogger logger)
@@ -183,7 +189,49 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
         header.Write(writer, ApiMessages.ResponseHeaderVersion(context.ApiKey, version));
         response.Write(writer, version);
         writer.PatchInt32(0, writer.Position - SizePrefixBytes);
-        await _stream.WriteAsync(writer.WrittenMemory, ct);
+        if (!writer.HasReferences)
+        {
+            await _stream.WriteAsync(writer.WrittenMemory, ct);
+            return;
+        }
+        _sendSegments.Clear();
+        writer.AddSegmentsTo(_sendSegments);
+        try
+        {
+            await SendAllAsync(_sendSegments, ct);
+        }
+        finally
+        {
+            _sendSegments.Clear();
+        }
+    }
+
+    /// <summary>Sends every byte of <paramref name="segments"/> with gather writes, consuming the list.</summary>
+    private async ValueTask SendAllAsync(List<ArraySegment<byte>> segments, CancellationToken ct)
+    {
+        // The list overload takes no token; closing the socket is what ends a send blocked on a stalled client, and the
+        // buffers stay rented until the send has really finished.
+        await using var closeOnCancel = ct.UnsafeRegister(static socket => ((Socket)socket!).Dispose(), _socket);
+        while (segments.Count > 0)
+        {
+            var sent = await _socket.SendAsync(segments, SocketFlags.None);
+            if (sent <= 0)
+            {
+                throw new IOException("The socket accepted no bytes.");
+            }
+            // Stream sockets normally take everything; drop what a short write did take and send the rest.
+            var done = 0;
+            while (done < segments.Count && sent >= segments[done].Count)
+            {
+                sent -= segments[done].Count;
+                done++;
+            }
+            segments.RemoveRange(0, done);
+            if (sent > 0)
+            {
+                segments[0] = segments[0][sent..];
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

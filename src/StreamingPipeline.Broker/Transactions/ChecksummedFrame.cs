@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>
@@ -22,7 +24,7 @@ internal static class ChecksummedFrame
         BinaryPrimitives.WriteInt32BigEndian(destination, size - 4);
         BinaryPrimitives.WriteInt16BigEndian(destination[8..], version);
         payload.CopyTo(destination[HeaderSize..]);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], TxnCrc32C.Compute(destination[8..size]));
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Crc32C.Compute(destination[8..size]));
         return size;
     }
 
@@ -54,7 +56,7 @@ internal static class ChecksummedFrame
         }
         var expectedCrc = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
         var covered = data.Slice(8, length - 4);
-        if (TxnCrc32C.Compute(covered) != expectedCrc)
+        if (Crc32C.Compute(covered) != expectedCrc)
         {
             return false;
         }

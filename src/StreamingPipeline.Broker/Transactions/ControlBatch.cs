@@ -80,7 +80,7 @@ public static class ControlBatch
         BinaryPrimitives.WriteInt32BigEndian(record[12..], coordinatorEpoch);
         record[16] = ZigZag(0); // header count
 
-        var crc = TxnCrc32C.Compute(batch[RecordBatchHeader.AttributesPosition..]);
+        var crc = Crc32C.Compute(batch[RecordBatchHeader.AttributesPosition..]);
         BinaryPrimitives.WriteUInt32BigEndian(batch[RecordBatchHeader.CrcPosition..], crc);
     }
 

@@ -23,7 +23,7 @@ public class ControlBatchTests
         Assert.Equal(66, BinaryPrimitives.ReadInt32BigEndian(span[8..]));                  // batchLength = 78 - 12
         Assert.Equal(5, BinaryPrimitives.ReadInt32BigEndian(span[12..]));                  // partitionLeaderEpoch
         Assert.Equal(2, span[16]);                                                          // magic
-        Assert.Equal(TxnCrc32C.Compute(span[21..]), BinaryPrimitives.ReadUInt32BigEndian(span[17..])); // crc over attributes..end
+        Assert.Equal(Crc32C.Compute(span[21..]), BinaryPrimitives.ReadUInt32BigEndian(span[17..])); // crc over attributes..end
         Assert.Equal(0x0030, BinaryPrimitives.ReadInt16BigEndian(span[21..]));             // attributes: transactional | control
         Assert.Equal(0, BinaryPrimitives.ReadInt32BigEndian(span[23..]));                  // lastOffsetDelta
         Assert.Equal(Timestamp, BinaryPrimitives.ReadInt64BigEndian(span[27..]));          // baseTimestamp
