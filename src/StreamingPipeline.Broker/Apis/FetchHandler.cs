@@ -100,7 +100,7 @@ public sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, 
     private List<FetchResponse.AbortedTransaction> AbortedTransactionsIn(PartitionLog partition, long fetchOffset, ReadOnlySpan<byte> records)
     {
         var result = new List<FetchResponse.AbortedTransaction>();
-        if (records.IsEmpty || broker.AbortedTransactions(partition) is not { } index)
+        if (records.IsEmpty || broker.AbortedTransactions(partition) is not { Count: > 0 } index)
         {
             return result;
         }
