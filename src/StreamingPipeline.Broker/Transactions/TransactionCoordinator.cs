@@ -231,13 +231,9 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_transactions.TryGetValue(transactionalId, out var current) || current.ProducerId != producerId)
+            if (CheckProducer(transactionalId, producerId, producerEpoch, ErrorCode.ProducerFenced, out var current) is { } producerError)
             {
-                return ErrorCode.InvalidProducerIdMapping;
-            }
-            if (current.ProducerEpoch != producerEpoch)
-            {
-                return ErrorCode.ProducerFenced;
+                return producerError;
             }
             switch (current.State)
             {
@@ -278,13 +274,9 @@ public sealed class TransactionCoordinator : IAsyncDisposable
     /// </summary>
     public ErrorCode VerifyPartitionInTransaction(string transactionalId, long producerId, short producerEpoch, string topic, int partition)
     {
-        if (!_transactions.TryGetValue(transactionalId, out var current) || current.ProducerId != producerId)
+        if (CheckProducer(transactionalId, producerId, producerEpoch, ErrorCode.InvalidProducerEpoch, out var current) is { } producerError)
         {
-            return ErrorCode.InvalidProducerIdMapping;
-        }
-        if (current.ProducerEpoch != producerEpoch)
-        {
-            return ErrorCode.InvalidProducerEpoch;
+            return producerError;
         }
         if (current.IsCompleting)
         {
@@ -303,13 +295,9 @@ public sealed class TransactionCoordinator : IAsyncDisposable
     /// </summary>
     public ErrorCode VerifyGroupInTransaction(string transactionalId, long producerId, short producerEpoch, string groupId)
     {
-        if (!_transactions.TryGetValue(transactionalId, out var current) || current.ProducerId != producerId)
+        if (CheckProducer(transactionalId, producerId, producerEpoch, ErrorCode.InvalidProducerEpoch, out var current) is { } producerError)
         {
-            return ErrorCode.InvalidProducerIdMapping;
-        }
-        if (current.ProducerEpoch != producerEpoch)
-        {
-            return ErrorCode.InvalidProducerEpoch;
+            return producerError;
         }
         if (current.IsCompleting)
         {
@@ -318,6 +306,19 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         return current.State == TransactionState.Ongoing && current.GroupIds.Contains(groupId)
             ? ErrorCode.None
             : ErrorCode.InvalidTxnState;
+    }
+
+    /// <summary>
+    /// The checks every transactional request starts with: the id maps to this producer (else
+    /// INVALID_PRODUCER_ID_MAPPING) at its current epoch (else <paramref name="fencedError"/>, which differs by API).
+    /// </summary>
+    private ErrorCode? CheckProducer(string transactionalId, long producerId, short producerEpoch, ErrorCode fencedError, out TransactionMetadata current)
+    {
+        if (!_transactions.TryGetValue(transactionalId, out current!) || current.ProducerId != producerId)
+        {
+            return ErrorCode.InvalidProducerIdMapping;
+        }
+        return current.ProducerEpoch != producerEpoch ? fencedError : null;
     }
 
     /// <summary>Stops timers and retries and closes the files. Work in flight is cut off as a crash would; the log decides on reopen.</summary>
@@ -369,13 +370,9 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_transactions.TryGetValue(transactionalId, out var current) || current.ProducerId != producerId)
+            if (CheckProducer(transactionalId, producerId, producerEpoch, ErrorCode.ProducerFenced, out var current) is { } producerError)
             {
-                return ErrorCode.InvalidProducerIdMapping;
-            }
-            if (current.ProducerEpoch != producerEpoch)
-            {
-                return ErrorCode.ProducerFenced;
+                return producerError;
             }
             if (current.IsCompleting)
             {
