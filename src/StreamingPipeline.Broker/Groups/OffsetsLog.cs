@@ -58,7 +58,7 @@ internal sealed class OffsetsLog : IDisposable
             var validLength = await ReplayAsync(handle, fileLength, replay, cancellationToken);
             if (validLength < fileLength)
             {
-                GroupCoordinatorLog.OffsetsLogTailTruncated(logger, path, fileLength - validLength, validLength);
+                GroupCoordinatorLogMessages.OffsetsLogTailTruncated(logger, path, fileLength - validLength, validLength);
                 RandomAccess.SetLength(handle, validLength);
             }
             return new OffsetsLog(path, rewritePath, handle, validLength);
