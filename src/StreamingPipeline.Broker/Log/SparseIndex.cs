@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 

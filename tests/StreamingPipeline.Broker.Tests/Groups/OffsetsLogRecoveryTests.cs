@@ -3,6 +3,7 @@ using System.Text;
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Tests.Groups;
 
