@@ -292,36 +292,6 @@ public sealed class GroupCoordinator : IAsyncDisposable
         return described;
     }
 
-    /// <summary>DeleteGroups: removes groups without members, with their committed offsets.</summary>
-    public async Task<IReadOnlyList<DeleteGroupResult>> DeleteGroupsAsync(IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(groupIds);
-        var results = new List<DeleteGroupResult>(groupIds.Count);
-        foreach (var groupId in groupIds)
-        {
-            ErrorCode error;
-            if (string.IsNullOrEmpty(groupId))
-            {
-                error = ErrorCode.InvalidGroupId;
-            }
-            else if (IsDisposed)
-            {
-                error = ErrorCode.NotCoordinator;
-            }
-            else if (!_groups.TryGetValue(groupId, out var group))
-            {
-                error = ErrorCode.GroupIdNotFound;
-            }
-            else
-            {
-                error = group.TryDelete(out var write);
-                error = error == ErrorCode.None ? await WaitForWriteAsync(write, cancellationToken) : error;
-            }
-            results.Add(new DeleteGroupResult(groupId ?? "", error));
-        }
-        return results;
-    }
-
     /// <summary>Stops the coordinator: parked JoinGroup and SyncGroup calls get NOT_COORDINATOR, queued writes finish, the file closes.</summary>
     public async ValueTask DisposeAsync()
     {
