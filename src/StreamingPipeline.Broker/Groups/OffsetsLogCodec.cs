@@ -1,3 +1,4 @@
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Groups;
@@ -136,12 +137,12 @@ internal static class OffsetsLogCodec
         return offsets;
     }
 
-    private static TopicPartitionKey[] ReadPartitions(ref OffsetsLogPayloadReader reader)
+    private static TopicPartition[] ReadPartitions(ref OffsetsLogPayloadReader reader)
     {
-        var partitions = new TopicPartitionKey[ReadCount(ref reader)];
+        var partitions = new TopicPartition[ReadCount(ref reader)];
         for (var i = 0; i < partitions.Length; i++)
         {
-            partitions[i] = new TopicPartitionKey(reader.ReadString(), reader.ReadInt32());
+            partitions[i] = new TopicPartition(reader.ReadString(), reader.ReadInt32());
         }
         return partitions;
     }
