@@ -26,6 +26,7 @@ public static class DedupStateLayoutBenchmark
         var window = DedupWindow.Default;
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}");
         Console.WriteLine($"{events:N0} events, {users:N0} users, 5 % re-sends within the window, event time over 36 h, window 24 h / 30 min, commit every {CommitEvery:N0}");
+        RocksDbCallCostProbe.Run(events);
         var stream = SyntheticStream.Create(events, users, seed: 42, window);
 
         Console.WriteLine();
