@@ -1,3 +1,5 @@
+using StreamingPipeline.Protocol;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>An offset to commit for one partition.</summary>
@@ -7,3 +9,6 @@ namespace StreamingPipeline.Broker.Groups;
 /// <param name="LeaderEpoch">The leader epoch of the last consumed record, or -1.</param>
 /// <param name="Metadata">The client's string kept with the offset, or null.</param>
 public sealed record OffsetCommitPartition(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata);
+
+/// <summary>Whether the offset of one partition was committed.</summary>
+public sealed record OffsetCommitPartitionResult(string Topic, int Partition, ErrorCode Error);
