@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Groups;
 internal sealed partial class ClassicGroup
 {
     /// <summary>JoinGroup; null when the group is dead.</summary>
-    public Task<JoinGroupResult>? Join(JoinGroupRequest request)
+    public Task<JoinGroupResult>? Join(JoinGroupCall request)
     {
         lock (_lock)
         {
@@ -28,7 +28,7 @@ internal sealed partial class ClassicGroup
         }
     }
 
-    private Task<JoinGroupResult> JoinNewMember(JoinGroupRequest request)
+    private Task<JoinGroupResult> JoinNewMember(JoinGroupCall request)
     {
         if (!SupportsProtocols(request.ProtocolType, request.Protocols))
         {
@@ -50,7 +50,7 @@ internal sealed partial class ClassicGroup
         return AddMemberAndRebalance(request, memberId);
     }
 
-    private Task<JoinGroupResult> JoinExistingMember(JoinGroupRequest request)
+    private Task<JoinGroupResult> JoinExistingMember(JoinGroupCall request)
     {
         var memberId = request.MemberId;
         if (!SupportsProtocols(request.ProtocolType, request.Protocols))
@@ -96,7 +96,7 @@ internal sealed partial class ClassicGroup
         }
     }
 
-    private Task<JoinGroupResult> AddMemberAndRebalance(JoinGroupRequest request, string memberId)
+    private Task<JoinGroupResult> AddMemberAndRebalance(JoinGroupCall request, string memberId)
     {
         var member = new GroupMember(
             memberId,
@@ -135,7 +135,7 @@ internal sealed partial class ClassicGroup
         return completion.Task;
     }
 
-    private Task<JoinGroupResult> UpdateMemberAndRebalance(GroupMember member, JoinGroupRequest request, string reason)
+    private Task<JoinGroupResult> UpdateMemberAndRebalance(GroupMember member, JoinGroupCall request, string reason)
     {
         var completion = NewJoinCompletion();
         UpdateMember(member, request, completion);
@@ -143,7 +143,7 @@ internal sealed partial class ClassicGroup
         return completion.Task;
     }
 
-    private void UpdateMember(GroupMember member, JoinGroupRequest request, TaskCompletionSource<JoinGroupResult> completion)
+    private void UpdateMember(GroupMember member, JoinGroupCall request, TaskCompletionSource<JoinGroupResult> completion)
     {
         CountProtocols(member, -1);
         member.Protocols = CopyProtocols(request.Protocols);
@@ -163,7 +163,7 @@ internal sealed partial class ClassicGroup
     }
 
     /// <summary>A static member came back without its member id: the new id replaces the old one, which is fenced.</summary>
-    private Task<JoinGroupResult> ReplaceStaticMember(JoinGroupRequest request, string oldMemberId, string newMemberId)
+    private Task<JoinGroupResult> ReplaceStaticMember(JoinGroupCall request, string oldMemberId, string newMemberId)
     {
         var leaderBefore = _leaderId;
         var old = _members[oldMemberId];

@@ -1,3 +1,4 @@
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Groups;
@@ -78,9 +79,9 @@ internal sealed partial class ClassicGroup
             }
             var nowMs = NowMs();
             var retentionMs = (long)_options.OffsetsRetention.TotalMilliseconds;
-            var offsets = new List<KeyValuePair<TopicPartitionKey, CommittedOffset>>();
+            var offsets = new List<KeyValuePair<TopicPartition, CommittedOffset>>();
             _store.CopyOffsets(GroupId, offsets);
-            var expired = new List<TopicPartitionKey>();
+            var expired = new List<TopicPartition>();
             if (_protocolType is null || _state == GroupState.Empty)
             {
                 foreach (var (partition, offset) in offsets)

@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Groups;
 internal sealed partial class ClassicGroup
 {
     /// <summary>SyncGroup; null when the group is dead.</summary>
-    public Task<SyncGroupResult>? Sync(SyncGroupRequest request)
+    public Task<SyncGroupResult>? Sync(SyncGroupCall request)
     {
         lock (_lock)
         {

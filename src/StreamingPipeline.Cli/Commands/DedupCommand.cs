@@ -1,7 +1,8 @@
 using System.CommandLine;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Cli.Processing;
-using StreamingPipeline.Processing;
+using StreamingPipeline.Jobs.Dedup;
+using StreamingPipeline.Processing.State;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -26,17 +27,12 @@ public static class DedupCommand
                 await Console.Error.WriteLineAsync($"error: --window must be a positive multiple of --slide (got {w} and {s}).");
                 return ExitCodes.Usage;
             }
-            if (CreateJob(w, s, parse.GetValue(options.State)!) is not { } job)
-            {
-                await Console.Error.WriteLineAsync("error: the dedup job is not yet in this build; use 'pipeline forward' for now");
-                return ExitCodes.Failure;
-            }
-            return await JobRunner.RunAsync(job, options, parse, ct);
+            return await JobRunner.RunAsync(CreateJob(w, s, parse.GetValue(options.State)!), options, parse, ct);
         });
         return command;
     }
 
-    /// <summary>The dedup job with the command's settings; null until StreamingPipeline.Jobs.Dedup provides it.</summary>
-    private static IStreamJob? CreateJob(TimeSpan window, TimeSpan slide, string stateBackend) =>
-        window > TimeSpan.Zero && slide > TimeSpan.Zero && stateBackend.Length > 0 ? null : null;
+    /// <summary>The dedup job with the command's settings (the backend name is one of <see cref="JobOptions.StateBackends"/>).</summary>
+    private static DedupJob CreateJob(TimeSpan window, TimeSpan slide, string stateBackend) =>
+        new(new DedupWindow(window, slide), StateStores.TryParse(stateBackend, out var backend) ? backend : StateBackend.RocksDb);
 }
