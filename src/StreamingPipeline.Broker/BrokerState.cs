@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker;
 /// Everything the API handlers share: the partition logs, the coordinators and the broker's identity. Each piece of
 /// state has one owner (LogManager, GroupCoordinator, TransactionCoordinator) that documents its own threading.
 /// </summary>
-public sealed class BrokerState
+internal sealed class BrokerState
 {
     internal BrokerState(
         BrokerOptions options,

@@ -50,7 +50,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     public BrokerOptions Options => State.Options;
 
     /// <summary>The broker's state, for tests and the embedded pipeline that look inside.</summary>
-    public BrokerState State { get; }
+    internal BrokerState State { get; }
 
     /// <summary>Starts a broker with <paramref name="options"/>; it serves until disposed.</summary>
     public static Task<EmbeddedBroker> StartAsync(BrokerOptions options, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>

@@ -13,7 +13,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// <para>Version notes: before v2, PRODUCER_FENCED is sent as INVALID_PRODUCER_EPOCH. v3 is the first flexible version;
 /// v4 (TRANSACTION_ABORTABLE) is not offered.</para>
 /// </summary>
-public sealed class AddOffsetsToTxnHandler(BrokerState broker) : ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>
+internal sealed class AddOffsetsToTxnHandler(BrokerState broker) : ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 3;

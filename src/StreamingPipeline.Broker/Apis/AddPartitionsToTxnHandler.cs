@@ -15,7 +15,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// PRODUCER_FENCED (an older epoch), CONCURRENT_TRANSACTIONS (the previous transaction is still completing; retry).</para>
 /// <para>Version notes: before v2, PRODUCER_FENCED is sent as INVALID_PRODUCER_EPOCH. v3 is the first flexible version.</para>
 /// </summary>
-public sealed class AddPartitionsToTxnHandler(BrokerState broker) : ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
+internal sealed class AddPartitionsToTxnHandler(BrokerState broker) : ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 3;

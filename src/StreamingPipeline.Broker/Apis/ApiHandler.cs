@@ -4,7 +4,7 @@ using StreamingPipeline.Protocol;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>Base for handlers: decodes the typed request so each handler only deals with messages.</summary>
-public abstract class ApiHandler<TRequest, TResponse> : IApiHandler
+internal abstract class ApiHandler<TRequest, TResponse> : IApiHandler
     where TRequest : IApiMessage<TRequest>
     where TResponse : class, IApiMessage<TResponse>
 {

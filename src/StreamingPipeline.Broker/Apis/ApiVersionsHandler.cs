@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// ApiVersions (key 18), v0-3. Lists exactly the registered handlers' ranges. A request of a higher version is
 /// answered by the connection with a v0 UNSUPPORTED_VERSION response carrying the same list (KIP-511).
 /// </summary>
-public sealed class ApiVersionsHandler(Func<RequestDispatcher> dispatcher) : ApiHandler<ApiVersionsRequest, ApiVersionsResponse>
+internal sealed class ApiVersionsHandler(Func<RequestDispatcher> dispatcher) : ApiHandler<ApiVersionsRequest, ApiVersionsResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 3;

@@ -9,7 +9,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// replication factor above 1 is INVALID_REPLICATION_FACTOR on a single node; manual assignments may only name this
 /// broker. A topic named twice in one request is INVALID_REQUEST. validateOnly checks without creating.
 /// </summary>
-public sealed class CreateTopicsHandler(BrokerState broker) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
+internal sealed class CreateTopicsHandler(BrokerState broker) : ApiHandler<CreateTopicsRequest, CreateTopicsResponse>
 {
     private const sbyte DynamicTopicConfig = 1;
     private const sbyte DefaultConfig = 5;

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>DeleteTopics (key 20), v0-6: by name (v0-5) or by name or topic id (v6). Unknown topics get UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID by id).</summary>
-public sealed class DeleteTopicsHandler(BrokerState broker) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
+internal sealed class DeleteTopicsHandler(BrokerState broker) : ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 6;

@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// or default); the broker (type 4) reports the settings that shape client behaviour. Other resource types get
 /// INVALID_REQUEST.
 /// </summary>
-public sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
+internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>DescribeGroups (key 15), v0-5: state, protocol and members with their metadata and assignments.</summary>
-public sealed class DescribeGroupsHandler(BrokerState broker) : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
+internal sealed class DescribeGroupsHandler(BrokerState broker) : ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse>
 {
     private const int AuthorizedOperationsOmitted = int.MinValue;
 

@@ -16,7 +16,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// <para>Version notes: before v2, PRODUCER_FENCED is sent as INVALID_PRODUCER_EPOCH. v3 is the first flexible version;
 /// v4 (TRANSACTION_ABORTABLE) and v5 (an epoch bump per transaction, KIP-890 part 2) are not offered.</para>
 /// </summary>
-public sealed class EndTxnHandler(BrokerState broker) : ApiHandler<EndTxnRequest, EndTxnResponse>
+internal sealed class EndTxnHandler(BrokerState broker) : ApiHandler<EndTxnRequest, EndTxnResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 3;

@@ -17,7 +17,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// compute read_committed lag. Incremental fetch sessions (KIP-227) are not offered: the response's session id is 0,
 /// so clients send full fetches.
 /// </summary>
-public sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>
+internal sealed class FetchHandler(BrokerState broker) : ApiHandler<FetchRequest, FetchResponse>
 {
     private const sbyte ReadCommitted = 1;
 

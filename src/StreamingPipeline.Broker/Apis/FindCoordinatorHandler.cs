@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// FindCoordinator (key 10), v0-4. This broker coordinates every group (key type 0) and every transactional id
 /// (key type 1). v4 batches keys in CoordinatorKeys.
 /// </summary>
-public sealed class FindCoordinatorHandler(BrokerState broker) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
+internal sealed class FindCoordinatorHandler(BrokerState broker) : ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 4;

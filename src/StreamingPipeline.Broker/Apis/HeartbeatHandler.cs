@@ -4,7 +4,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>Heartbeat (key 12), v0-4: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.</summary>
-public sealed class HeartbeatHandler(BrokerState broker) : ApiHandler<HeartbeatRequest, HeartbeatResponse>
+internal sealed class HeartbeatHandler(BrokerState broker) : ApiHandler<HeartbeatRequest, HeartbeatResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 4;

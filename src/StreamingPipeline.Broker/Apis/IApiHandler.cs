@@ -4,7 +4,7 @@ using StreamingPipeline.Protocol;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>Serves one Kafka API over the version range it declares; ApiVersions is built from these declarations.</summary>
-public interface IApiHandler
+internal interface IApiHandler
 {
     /// <summary>The API this handler serves.</summary>
     ApiKey ApiKey { get; }

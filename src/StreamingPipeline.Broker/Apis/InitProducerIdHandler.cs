@@ -14,7 +14,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// is PRODUCER_FENCED; before v4 that error is sent as INVALID_PRODUCER_EPOCH. v5 (TRANSACTION_ABORTABLE) is not
 /// offered.</para>
 /// </summary>
-public sealed class InitProducerIdHandler(BrokerState broker) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
+internal sealed class InitProducerIdHandler(BrokerState broker) : ApiHandler<InitProducerIdRequest, InitProducerIdResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 4;

@@ -9,7 +9,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// completes. From v4 a member without an id gets MEMBER_ID_REQUIRED and a generated id to rejoin with (KIP-394).
 /// Before v1 the rebalance timeout is the session timeout.
 /// </summary>
-public sealed class JoinGroupHandler(BrokerState broker) : ApiHandler<JoinGroupRequest, JoinGroupResponse>
+internal sealed class JoinGroupHandler(BrokerState broker) : ApiHandler<JoinGroupRequest, JoinGroupResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 7;

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>LeaveGroup (key 13), v0-4: one member (v0-2) or a batch of members (v3+, KIP-345) leave and the group rebalances.</summary>
-public sealed class LeaveGroupHandler(BrokerState broker) : ApiHandler<LeaveGroupRequest, LeaveGroupResponse>
+internal sealed class LeaveGroupHandler(BrokerState broker) : ApiHandler<LeaveGroupRequest, LeaveGroupResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 4;

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>ListGroups (key 16), v0-4: every classic group, optionally filtered by state (v4, KIP-518).</summary>
-public sealed class ListGroupsHandler(BrokerState broker) : ApiHandler<ListGroupsRequest, ListGroupsResponse>
+internal sealed class ListGroupsHandler(BrokerState broker) : ApiHandler<ListGroupsRequest, ListGroupsResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 4;

@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// read_committed, v2+), any other value the first record at or after that time. A timestamp lookup never returns an
 /// offset at or past the bound the caller's isolation level allows.
 /// </summary>
-public sealed class ListOffsetsHandler(BrokerState broker) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
+internal sealed class ListOffsetsHandler(BrokerState broker) : ApiHandler<ListOffsetsRequest, ListOffsetsResponse>
 {
     private const long Latest = -1;
     private const long Earliest = -2;

@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// the request asks for it (v4+; always asked before v4), with the default partition count; otherwise
 /// UNKNOWN_TOPIC_OR_PARTITION. A null topic list (v1+) or an empty one in v0 means all topics.
 /// </summary>
-public sealed class MetadataHandler(BrokerState broker) : ApiHandler<MetadataRequest, MetadataResponse>
+internal sealed class MetadataHandler(BrokerState broker) : ApiHandler<MetadataRequest, MetadataResponse>
 {
     private const int AuthorizedOperationsOmitted = int.MinValue;
 

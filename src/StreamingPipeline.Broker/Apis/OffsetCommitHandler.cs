@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// OffsetCommit (key 8), v0-8. Offsets are durable when the response is sent. Generation -1 with an empty member id
 /// is a standalone commit (kcat, admin tools). Retention time (v2-4) is ignored: the broker-wide retention applies.
 /// </summary>
-public sealed class OffsetCommitHandler(BrokerState broker) : ApiHandler<OffsetCommitRequest, OffsetCommitResponse>
+internal sealed class OffsetCommitHandler(BrokerState broker) : ApiHandler<OffsetCommitRequest, OffsetCommitResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 8;

@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// OffsetFetch (key 9), v1-7 for one group. A null topic list (v2+) fetches every committed partition. requireStable
 /// (v7) makes partitions with offsets staged by an open transaction answer UNSTABLE_OFFSET_COMMIT (KIP-447).
 /// </summary>
-public sealed class OffsetFetchHandler(BrokerState broker) : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
+internal sealed class OffsetFetchHandler(BrokerState broker) : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
 {
     public override short MinVersion => 1;
     public override short MaxVersion => 7;

@@ -19,7 +19,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// (retriable). Transactional batches without a transactional id in the request are
 /// TRANSACTIONAL_ID_AUTHORIZATION_FAILED, as Kafka answers.</para>
 /// </summary>
-public sealed class ProduceHandler(BrokerState broker) : ApiHandler<ProduceRequest, ProduceResponse>
+internal sealed class ProduceHandler(BrokerState broker) : ApiHandler<ProduceRequest, ProduceResponse>
 {
     public override short MinVersion => 3;
     public override short MaxVersion => 9;

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>SyncGroup (key 14), v0-5: the leader hands in the assignment; every member's response waits for it.</summary>
-public sealed class SyncGroupHandler(BrokerState broker) : ApiHandler<SyncGroupRequest, SyncGroupResponse>
+internal sealed class SyncGroupHandler(BrokerState broker) : ApiHandler<SyncGroupRequest, SyncGroupResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 5;

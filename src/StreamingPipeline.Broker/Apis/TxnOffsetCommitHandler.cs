@@ -19,7 +19,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// <para>Version notes: v2 adds the committed leader epoch; v3 the generation, member id and group instance id
 /// (before v3 they are not checked). v3 is the first flexible version; v4 (TRANSACTION_ABORTABLE) is not offered.</para>
 /// </summary>
-public sealed class TxnOffsetCommitHandler(BrokerState broker) : ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>
+internal sealed class TxnOffsetCommitHandler(BrokerState broker) : ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse>
 {
     public override short MinVersion => 0;
     public override short MaxVersion => 3;

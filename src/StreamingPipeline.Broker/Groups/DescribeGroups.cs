@@ -9,7 +9,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// <param name="ProtocolType">The protocol type, or empty.</param>
 /// <param name="ProtocolName">The selected protocol while Stable, else empty.</param>
 /// <param name="Members">The current members.</param>
-public sealed record DescribedGroup(
+internal sealed record DescribedGroup(
     string GroupId,
     ErrorCode Error,
     GroupState State,
@@ -18,7 +18,7 @@ public sealed record DescribedGroup(
     IReadOnlyList<DescribedGroupMember> Members);
 
 /// <summary>One member as DescribeGroups shows it; metadata and assignment are empty unless the group is Stable.</summary>
-public sealed record DescribedGroupMember(
+internal sealed record DescribedGroupMember(
     string MemberId,
     string? GroupInstanceId,
     string ClientId,

@@ -18,7 +18,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// <para>Not checked here, because the coordinator does not know the topics: whether a committed topic partition exists
 /// (Kafka answers UNKNOWN_TOPIC_OR_PARTITION from the handler).</para>
 /// </remarks>
-public sealed class GroupCoordinator : IAsyncDisposable
+internal sealed class GroupCoordinator : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ClassicGroup> _groups = new(StringComparer.Ordinal);
     private readonly OffsetStore _store;

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>Settings of the group coordinator; the defaults are Kafka's broker defaults.</summary>
-public sealed record GroupCoordinatorOptions
+internal sealed record GroupCoordinatorOptions
 {
     /// <summary>Smallest session timeout a member may ask for (Kafka's <c>group.min.session.timeout.ms</c>).</summary>
     public TimeSpan MinSessionTimeout { get; init; } = TimeSpan.FromSeconds(6);

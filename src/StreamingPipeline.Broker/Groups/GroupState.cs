@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>The states of a consumer group under Kafka's classic group protocol.</summary>
-public enum GroupState
+internal enum GroupState
 {
     /// <summary>No members; the group may still hold committed offsets.</summary>
     Empty,

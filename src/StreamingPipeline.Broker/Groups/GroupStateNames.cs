@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>The names Kafka uses for group states in ListGroups and DescribeGroups.</summary>
-public static class GroupStateNames
+internal static class GroupStateNames
 {
     /// <summary>The state as Kafka spells it on the wire, e.g. <c>CompletingRebalance</c>.</summary>
     public static string ToKafkaName(this GroupState state) => state switch

@@ -15,7 +15,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// <param name="RequireKnownMemberId">
 /// True for JoinGroup v4+: a member without an id gets <see cref="ErrorCode.MemberIdRequired"/> and a fresh id to rejoin with.
 /// </param>
-public sealed record JoinGroupCall(
+internal sealed record JoinGroupCall(
     string GroupId,
     string MemberId,
     string? GroupInstanceId,
@@ -30,7 +30,7 @@ public sealed record JoinGroupCall(
 /// <summary>One assignment protocol a joining member supports (e.g. <c>range</c>), with its opaque subscription metadata.</summary>
 /// <param name="Name">The protocol name, in the member's order of preference within the request.</param>
 /// <param name="Metadata">The member's metadata for this protocol; the coordinator copies it.</param>
-public sealed record JoinGroupProtocol(string Name, ReadOnlyMemory<byte> Metadata);
+internal sealed record JoinGroupProtocol(string Name, ReadOnlyMemory<byte> Metadata);
 
 /// <summary>The answer to a JoinGroup call, field for field the JoinGroup response.</summary>
 /// <param name="Error">None, or why the member did not join (MemberIdRequired carries the id to rejoin with in <paramref name="MemberId"/>).</param>
@@ -41,7 +41,7 @@ public sealed record JoinGroupProtocol(string Name, ReadOnlyMemory<byte> Metadat
 /// <param name="MemberId">The member's id (empty when an unknown member is rejected).</param>
 /// <param name="SkipAssignment">Always false: this coordinator never asks a static leader to skip the assignment.</param>
 /// <param name="Members">All members with their metadata for the leader; empty for followers.</param>
-public sealed record JoinGroupResult(
+internal sealed record JoinGroupResult(
     ErrorCode Error,
     int GenerationId,
     string? ProtocolType,
@@ -57,4 +57,4 @@ public sealed record JoinGroupResult(
 }
 
 /// <summary>A member of the new generation as the leader sees it, with its metadata for the selected protocol.</summary>
-public sealed record JoinGroupMember(string MemberId, string? GroupInstanceId, ReadOnlyMemory<byte> Metadata);
+internal sealed record JoinGroupMember(string MemberId, string? GroupInstanceId, ReadOnlyMemory<byte> Metadata);

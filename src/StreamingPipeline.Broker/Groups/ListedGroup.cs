@@ -1,4 +1,4 @@
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>One group as ListGroups shows it; the protocol type is empty for groups that only store offsets.</summary>
-public sealed record ListedGroup(string GroupId, string ProtocolType, GroupState State);
+internal sealed record ListedGroup(string GroupId, string ProtocolType, GroupState State);

@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// <param name="Offset">The next offset the group will consume.</param>
 /// <param name="LeaderEpoch">The leader epoch of the last consumed record, or -1.</param>
 /// <param name="Metadata">The client's string kept with the offset, or null.</param>
-public sealed record OffsetCommitPartition(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata);
+internal sealed record OffsetCommitPartition(string Topic, int Partition, long Offset, int LeaderEpoch, string? Metadata);
 
 /// <summary>Whether the offset of one partition was committed.</summary>
-public sealed record OffsetCommitPartitionResult(string Topic, int Partition, ErrorCode Error);
+internal sealed record OffsetCommitPartitionResult(string Topic, int Partition, ErrorCode Error);

@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// <param name="ProtocolType">The protocol type the member expects (SyncGroup v5+), or null to skip the check.</param>
 /// <param name="ProtocolName">The protocol name the member expects (SyncGroup v5+), or null to skip the check.</param>
 /// <param name="Assignments">The leader's assignments; empty for followers.</param>
-public sealed record SyncGroupCall(
+internal sealed record SyncGroupCall(
     string GroupId,
     int GenerationId,
     string MemberId,
@@ -20,10 +20,10 @@ public sealed record SyncGroupCall(
     IReadOnlyList<SyncGroupAssignment> Assignments);
 
 /// <summary>The leader's assignment for one member, opaque to the coordinator.</summary>
-public sealed record SyncGroupAssignment(string MemberId, ReadOnlyMemory<byte> Assignment);
+internal sealed record SyncGroupAssignment(string MemberId, ReadOnlyMemory<byte> Assignment);
 
 /// <summary>The answer to a SyncGroup call: the member's assignment, or why there is none.</summary>
-public sealed record SyncGroupResult(ErrorCode Error, string? ProtocolType, string? ProtocolName, ReadOnlyMemory<byte> Assignment)
+internal sealed record SyncGroupResult(ErrorCode Error, string? ProtocolType, string? ProtocolName, ReadOnlyMemory<byte> Assignment)
 {
     /// <summary>A result carrying only an error.</summary>
     public static SyncGroupResult Failure(ErrorCode error) => new(error, null, null, ReadOnlyMemory<byte>.Empty);

@@ -5,4 +5,4 @@ namespace StreamingPipeline.Broker.Log;
 /// request's transactional id (null for plain and idempotent producers and for broker-built batches) and how many
 /// batches the append holds.
 /// </summary>
-public readonly record struct AppendContext(AppendOrigin Origin, string? TransactionalId, int BatchCount);
+internal readonly record struct AppendContext(AppendOrigin Origin, string? TransactionalId, int BatchCount);

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Log;
 
 /// <summary>The three answers an <see cref="IBatchAppendGuard"/> can give about a batch.</summary>
-public enum AppendGuardOutcome
+internal enum AppendGuardOutcome
 {
     /// <summary>Write the batch.</summary>
     Accept,

@@ -3,7 +3,7 @@ using StreamingPipeline.Protocol;
 namespace StreamingPipeline.Broker.Log;
 
 /// <summary>What an <see cref="IBatchAppendGuard"/> decided about one batch.</summary>
-public readonly record struct AppendGuardVerdict
+internal readonly record struct AppendGuardVerdict
 {
     private AppendGuardVerdict(AppendGuardOutcome outcome, ErrorCode error, string? message, long baseOffset, long lastOffset, long appendTimeMs)
     {

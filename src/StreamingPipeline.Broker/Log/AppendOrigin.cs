@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Log;
 
 /// <summary>Who is appending, which decides what a batch may contain (Kafka's AppendOrigin).</summary>
-public enum AppendOrigin
+internal enum AppendOrigin
 {
     /// <summary>A producer's batch from a Produce request: no control batches, base offset must be 0.</summary>
     Client,

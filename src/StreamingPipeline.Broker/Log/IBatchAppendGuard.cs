@@ -20,7 +20,7 @@ namespace StreamingPipeline.Broker.Log;
 /// further appends (KAFKA_STORAGE_ERROR) until it is reopened and its state rebuilt from the log, as Kafka takes a
 /// failed log directory offline.
 /// </remarks>
-public interface IBatchAppendGuard
+internal interface IBatchAppendGuard
 {
     /// <summary>
     /// Decides about one whole batch before anything is written. <paramref name="baseOffset"/> is the offset the batch

@@ -7,7 +7,7 @@ namespace StreamingPipeline.Broker.Log;
 /// broker time stamped on the batches (-1 unless the topic uses LogAppendTime) and the log start offset, as a Produce
 /// response reports them; on failure an error code and a message, with nothing written.
 /// </summary>
-public readonly record struct LogAppendResult(
+internal readonly record struct LogAppendResult(
     ErrorCode Error,
     long BaseOffset,
     long LastOffset,

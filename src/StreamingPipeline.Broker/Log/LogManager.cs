@@ -33,7 +33,7 @@ namespace StreamingPipeline.Broker.Log;
 /// <see cref="GetPartition"/>) read an immutable snapshot and take no lock.
 /// </para>
 /// </remarks>
-public sealed class LogManager : IAsyncDisposable
+internal sealed class LogManager : IAsyncDisposable
 {
     private const string TopicsDirectoryName = "topics";
     private const string LockFileName = ".lock";

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Log;
 
 /// <summary>Settings of the log manager itself, as opposed to the per-topic <see cref="LogConfig"/>.</summary>
-public sealed record LogManagerOptions
+internal sealed record LogManagerOptions
 {
     /// <summary>How often retention runs over every partition (Kafka's log.retention.check.interval.ms).</summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);

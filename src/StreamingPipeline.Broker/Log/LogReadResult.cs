@@ -8,7 +8,7 @@ namespace StreamingPipeline.Broker.Log;
 /// <see cref="ArrayPool{T}"/>, plus the partition's offsets at the time of the read. Dispose it exactly once, after
 /// the records were written to the network; do not copy it and dispose both copies.
 /// </summary>
-public struct LogReadResult : IDisposable
+internal struct LogReadResult : IDisposable
 {
     private byte[]? _buffer;
 

@@ -27,7 +27,7 @@ namespace StreamingPipeline.Broker.Log;
 /// tail is truncated.
 /// </para>
 /// </remarks>
-public sealed class PartitionLog : IDisposable
+internal sealed class PartitionLog : IDisposable
 {
     /// <summary>The partition leader epoch stamped on every batch: a single node is leader in epoch 0 for ever.</summary>
     public const int LeaderEpoch = 0;

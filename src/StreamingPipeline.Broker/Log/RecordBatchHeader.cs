@@ -7,7 +7,7 @@ namespace StreamingPipeline.Broker.Log;
 /// A read-only view of the 61-byte header of a v2 record batch (Kafka's "magic 2" format), exactly as it lies on the
 /// wire and in a segment file. Offsets of the fields follow docs/implementation.html of the Kafka documentation.
 /// </summary>
-public readonly ref struct RecordBatchHeader
+internal readonly ref struct RecordBatchHeader
 {
     /// <summary>Bytes in the fixed header, before the first record.</summary>
     public const int Size = 61;

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Log;
 
 /// <summary>A topic as the log manager knows it: name, id, partition count, effective config and the explicit overrides.</summary>
-public sealed record TopicInfo(
+internal sealed record TopicInfo(
     string Name,
     Guid TopicId,
     int PartitionCount,

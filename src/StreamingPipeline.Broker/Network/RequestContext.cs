@@ -4,7 +4,7 @@ using StreamingPipeline.Protocol;
 namespace StreamingPipeline.Broker.Network;
 
 /// <summary>What a handler knows about the request it is serving: its header and the connection it came on.</summary>
-public sealed class RequestContext
+internal sealed class RequestContext
 {
     private List<IDisposable>? _responseResources;
 

@@ -5,7 +5,7 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Network;
 
 /// <summary>Finds the handler for an API key; the advertised API versions are exactly the registered handlers' ranges.</summary>
-public sealed class RequestDispatcher
+internal sealed class RequestDispatcher
 {
     private readonly IApiHandler?[] _handlers = new IApiHandler?[short.MaxValue + 1];
 

@@ -4,4 +4,4 @@ namespace StreamingPipeline.Broker.Transactions;
 /// An entry of the aborted-transaction index: the producer, the transaction's first data offset, the offset of its
 /// ABORT marker, and the partition's last stable offset once it was aborted (which lets a query stop early).
 /// </summary>
-public readonly record struct AbortedTransaction(long ProducerId, long FirstOffset, long LastOffset, long LastStableOffset);
+internal readonly record struct AbortedTransaction(long ProducerId, long FirstOffset, long LastOffset, long LastStableOffset);

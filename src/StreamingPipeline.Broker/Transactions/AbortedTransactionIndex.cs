@@ -13,7 +13,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// synchronously because the writer runs under the partition's (synchronous) append lock, where a marker's entry must
 /// be in place before the marker's offset is published.
 /// </summary>
-public sealed class AbortedTransactionIndex : IDisposable
+internal sealed class AbortedTransactionIndex : IDisposable
 {
     /// <summary>The index's file name inside a partition directory.</summary>
     public const string FileName = "aborted-transactions.txnindex";

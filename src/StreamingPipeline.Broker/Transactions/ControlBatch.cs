@@ -10,7 +10,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// <c>[version int16 = 0][coordinatorEpoch int32]</c>, in a batch flagged transactional + control, with the
 /// producer's id and epoch, no sequence (-1), and a CRC-32C over everything from the attributes on.
 /// </summary>
-public static class ControlBatch
+internal static class ControlBatch
 {
     /// <summary>Bytes in the single control record: 1 length byte and 16 bytes of body.</summary>
     public const int RecordSize = 17;

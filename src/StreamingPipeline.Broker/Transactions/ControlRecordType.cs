@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>The type field of a control record's key that ends a transaction (Kafka's ControlRecordType ids).</summary>
-public enum ControlRecordType : short
+internal enum ControlRecordType : short
 {
     /// <summary>The transaction's records are discarded by read_committed consumers.</summary>
     Abort = 0,

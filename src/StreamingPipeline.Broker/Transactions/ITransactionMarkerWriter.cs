@@ -14,7 +14,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// until a marker decides them. Throwing leaves the transaction completing; the coordinator retries later.
 /// </para>
 /// </summary>
-public interface ITransactionMarkerWriter
+internal interface ITransactionMarkerWriter
 {
     /// <summary>Writes the markers and completes the groups' staged offsets; returns once all are durable in the log.</summary>
     ValueTask WriteMarkersAsync(

@@ -13,7 +13,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// writer <see cref="ProducerStateManager"/> requires. <see cref="AbortedTransactions"/> may be read from any thread.
 /// </para>
 /// </summary>
-public sealed class PartitionProducerState : IBatchAppendGuard
+internal sealed class PartitionProducerState : IBatchAppendGuard
 {
     private readonly ProducerStateManager _state;
     private readonly Func<TransactionCoordinator?> _coordinator;

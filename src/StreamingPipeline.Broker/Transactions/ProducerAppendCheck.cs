@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// The verdict of <see cref="ProducerStateManager.CheckAppend"/> on a batch before it is written: append it, refuse
 /// it with <see cref="Error"/>, or acknowledge it as a duplicate with the offsets it was stored at the first time.
 /// </summary>
-public readonly record struct ProducerAppendCheck
+internal readonly record struct ProducerAppendCheck
 {
     /// <summary>None when the batch may be appended (or is a duplicate); otherwise the error for the Produce response.</summary>
     public ErrorCode Error { get; private init; }

@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// What producer state needs from one v2 record batch, copied out of its header (and, for a control batch, its
 /// marker record) so it can cross an <c>await</c>, which the <see cref="RecordBatchHeader"/> ref struct cannot.
 /// </summary>
-public readonly record struct ProducerBatch(
+internal readonly record struct ProducerBatch(
     long BaseOffset,
     int LastOffsetDelta,
     long ProducerId,

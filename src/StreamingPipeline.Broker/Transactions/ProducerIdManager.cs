@@ -9,7 +9,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// after a restart it starts at the recorded end, skipping what the previous run left unused.
 /// Thread-safe: callers are serialised by an internal async lock.
 /// </summary>
-public sealed class ProducerIdManager : IDisposable
+internal sealed class ProducerIdManager : IDisposable
 {
     /// <summary>The block file's name inside the coordinator's directory.</summary>
     public const string FileName = "producer-id-block";

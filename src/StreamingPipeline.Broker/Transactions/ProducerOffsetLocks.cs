@@ -7,7 +7,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// and the next incarnation's commit (same producer id) would publish them. Kafka gets this ordering from appending
 /// both through the same <c>__consumer_offsets</c> partition. Striped: unrelated producers rarely wait for each other.
 /// </summary>
-public sealed class ProducerOffsetLocks : IDisposable
+internal sealed class ProducerOffsetLocks : IDisposable
 {
     private readonly SemaphoreSlim[] _stripes;
 

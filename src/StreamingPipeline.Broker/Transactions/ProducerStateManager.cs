@@ -24,7 +24,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// the write); then assign offsets, write, and <c>RecordAppend(batch.WithBaseOffset(assigned))</c>.
 /// </para>
 /// </summary>
-public sealed class ProducerStateManager : IDisposable
+internal sealed class ProducerStateManager : IDisposable
 {
     /// <summary>Batches remembered per producer for duplicate detection (Kafka's max.in.flight limit for idempotence).</summary>
     public const int BatchesToRetain = 5;

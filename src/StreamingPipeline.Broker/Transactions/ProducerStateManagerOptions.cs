@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>Settings of a partition's <see cref="ProducerStateManager"/>.</summary>
-public sealed record ProducerStateManagerOptions
+internal sealed record ProducerStateManagerOptions
 {
     /// <summary>
     /// How long a producer with no open transaction is remembered after its last append (Kafka's

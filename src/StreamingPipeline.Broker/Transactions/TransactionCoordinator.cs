@@ -23,7 +23,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// <see cref="TimeProvider"/> timer armed for the earliest deadline.
 /// </para>
 /// </summary>
-public sealed class TransactionCoordinator : IAsyncDisposable
+internal sealed class TransactionCoordinator : IAsyncDisposable
 {
     private const long MaxTimerDelayMs = 24 * 60 * 60 * 1000;
 

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>Settings of the <see cref="TransactionCoordinator"/>, named after Kafka's broker configs where one exists.</summary>
-public sealed record TransactionCoordinatorOptions
+internal sealed record TransactionCoordinatorOptions
 {
     /// <summary>Directory of the transaction log and the producer-id block file.</summary>
     public required string Directory { get; init; }

@@ -1,7 +1,7 @@
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>The content of an end-transaction control record: COMMIT or ABORT, and the coordinator epoch that wrote it.</summary>
-public readonly record struct TransactionMarker(ControlRecordType Type, int CoordinatorEpoch)
+internal readonly record struct TransactionMarker(ControlRecordType Type, int CoordinatorEpoch)
 {
     /// <summary>True for an ABORT marker.</summary>
     public bool IsAbort => Type == ControlRecordType.Abort;

@@ -12,7 +12,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// publishes or drops the offsets the producer staged in the group coordinator. Idempotent, as the coordinator
 /// requires: a repeated marker is harmless and a partition deleted meanwhile is skipped.
 /// </summary>
-public sealed class TransactionMarkerWriter(
+internal sealed class TransactionMarkerWriter(
     LogManager logs, GroupCoordinator groups, ProducerOffsetLocks offsetLocks, TimeProvider time, ILogger<TransactionMarkerWriter> logger)
     : ITransactionMarkerWriter
 {

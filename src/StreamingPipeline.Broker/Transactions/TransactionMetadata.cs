@@ -18,7 +18,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// <param name="GroupIds">Consumer groups whose offsets are part of the ongoing transaction (AddOffsetsToTxn).</param>
 /// <param name="TransactionStartMs">When the ongoing transaction began (its first AddPartitions/AddOffsets), -1 if none.</param>
 /// <param name="LastUpdateMs">When the state last changed.</param>
-public sealed record TransactionMetadata(
+internal sealed record TransactionMetadata(
     string TransactionalId,
     long ProducerId,
     long PreviousProducerId,

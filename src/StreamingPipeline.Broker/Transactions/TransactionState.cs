@@ -5,7 +5,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// Empty → Ongoing (AddPartitions/AddOffsets) → PrepareCommit|PrepareAbort (EndTxn, timeout, fencing) →
 /// CompleteCommit|CompleteAbort once every marker is written → Ongoing again with the next transaction.
 /// </summary>
-public enum TransactionState : byte
+internal enum TransactionState : byte
 {
     /// <summary>Initialised by InitProducerId, no transaction open.</summary>
     Empty = 0,

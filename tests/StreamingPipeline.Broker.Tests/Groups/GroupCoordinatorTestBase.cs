@@ -11,9 +11,9 @@ namespace StreamingPipeline.Broker.Tests.Groups;
 /// </summary>
 public abstract class GroupCoordinatorTestBase : IAsyncLifetime
 {
-    protected static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
-    protected static readonly TimeSpan RebalanceTimeout = TimeSpan.FromSeconds(30);
-    protected static readonly TimeSpan InitialDelay = TimeSpan.FromSeconds(3);
+    private protected static readonly TimeSpan SessionTimeout = TimeSpan.FromSeconds(10);
+    private protected static readonly TimeSpan RebalanceTimeout = TimeSpan.FromSeconds(30);
+    private protected static readonly TimeSpan InitialDelay = TimeSpan.FromSeconds(3);
 
     // Real time: only a bound on how long a test waits for something the manual clock already made happen.
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
@@ -22,18 +22,18 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
 
     public TemporaryDirectory Directory { get; } = new();
 
-    protected GroupCoordinatorOptions Options { get; set; } = new()
+    private protected GroupCoordinatorOptions Options { get; set; } = new()
     {
         MinSessionTimeout = TimeSpan.FromSeconds(1),
         MaxSessionTimeout = TimeSpan.FromMinutes(5),
         InitialRebalanceDelay = InitialDelay,
     };
 
-    protected GroupCoordinator Coordinator { get; private set; } = null!;
+    private protected GroupCoordinator Coordinator { get; private set; } = null!;
 
-    protected string OffsetsDirectory => Path.Combine(Directory.Path, "__consumer_offsets");
+    private protected string OffsetsDirectory => Path.Combine(Directory.Path, "__consumer_offsets");
 
-    protected string OffsetsFile => Path.Combine(OffsetsDirectory, "offsets.log");
+    private protected string OffsetsFile => Path.Combine(OffsetsDirectory, "offsets.log");
 
     public async Task InitializeAsync() => Coordinator = await OpenAsync();
 
@@ -43,27 +43,27 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
         Directory.Dispose();
     }
 
-    protected Task<GroupCoordinator> OpenAsync() =>
+    private protected Task<GroupCoordinator> OpenAsync() =>
         GroupCoordinator.OpenAsync(OffsetsDirectory, Options, Time, NullLogger.Instance, CancellationToken.None);
 
     /// <summary>
     /// Closes the coordinator and opens a new one on the same directory, as a broker restart does;
     /// <paramref name="whileClosed"/> may meddle with the files in between, as a crash would.
     /// </summary>
-    protected async Task ReopenAsync(Action? whileClosed = null)
+    private protected async Task ReopenAsync(Action? whileClosed = null)
     {
         await Coordinator.DisposeAsync();
         whileClosed?.Invoke();
         Coordinator = await OpenAsync();
     }
 
-    protected static Task<T> Completed<T>(Task<T> task) => task.WaitAsync(Deadline);
+    private protected static Task<T> Completed<T>(Task<T> task) => task.WaitAsync(Deadline);
 
-    protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+    private protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 
-    protected static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
+    private protected static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
 
-    protected static JoinGroupCall JoinRequest(
+    private protected static JoinGroupCall JoinRequest(
         string groupId,
         string memberId = "",
         string clientId = "consumer",
@@ -84,9 +84,9 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
             "/127.0.0.1",
             requireKnownMemberId);
 
-    protected Task<JoinGroupResult> JoinAsync(JoinGroupCall request) => Coordinator.JoinGroupAsync(request, CancellationToken.None);
+    private protected Task<JoinGroupResult> JoinAsync(JoinGroupCall request) => Coordinator.JoinGroupAsync(request, CancellationToken.None);
 
-    protected Task<SyncGroupResult> SyncAsync(string groupId, JoinGroupResult joined, params SyncGroupAssignment[] assignments) =>
+    private protected Task<SyncGroupResult> SyncAsync(string groupId, JoinGroupResult joined, params SyncGroupAssignment[] assignments) =>
         Coordinator.SyncGroupAsync(
             new SyncGroupCall(groupId, joined.GenerationId, joined.MemberId, null, joined.ProtocolType, joined.ProtocolName, assignments),
             CancellationToken.None);
@@ -95,11 +95,11 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     /// Brings up a stable group of <paramref name="clientIds"/>.Length members that joined together: the first rebalance's
     /// delay passes, the leader assigns <c>assignment of {clientId}</c> to each, and everyone syncs.
     /// </summary>
-    protected Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, params string[] clientIds) =>
+    private protected Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, params string[] clientIds) =>
         FormStableGroupAsync(groupId, SessionTimeout, clientIds);
 
     /// <inheritdoc cref="FormStableGroupAsync(string, string[])"/>
-    protected async Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, TimeSpan sessionTimeout, params string[] clientIds)
+    private protected async Task<JoinGroupResult[]> FormStableGroupAsync(string groupId, TimeSpan sessionTimeout, params string[] clientIds)
     {
         var joins = clientIds.Select(clientId => JoinAsync(JoinRequest(groupId, clientId: clientId, sessionTimeout: sessionTimeout))).ToArray();
         PassInitialRebalanceDelay();
@@ -124,11 +124,11 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     /// Lets the first rebalance of a new group end: its delay runs once, and once more because members joined during it
     /// (Kafka extends the delay while members keep arriving).
     /// </summary>
-    protected void PassInitialRebalanceDelay()
+    private protected void PassInitialRebalanceDelay()
     {
         Time.Advance(InitialDelay);
         Time.Advance(InitialDelay);
     }
 
-    protected GroupState StateOf(string groupId) => Coordinator.DescribeGroups([groupId]).Single().State;
+    private protected GroupState StateOf(string groupId) => Coordinator.DescribeGroups([groupId]).Single().State;
 }

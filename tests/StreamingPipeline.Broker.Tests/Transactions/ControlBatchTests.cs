@@ -12,10 +12,11 @@ public class ControlBatchTests
     private const long Timestamp = 1_764_000_000_123;
 
     [Theory]
-    [InlineData(ControlRecordType.Commit)]
-    [InlineData(ControlRecordType.Abort)]
-    public void MarkerBatchHasKafkasBytesFieldByField(ControlRecordType type)
+    [InlineData(true)]
+    [InlineData(false)]
+    public void MarkerBatchHasKafkasBytesFieldByField(bool commit)
     {
+        var type = commit ? ControlRecordType.Commit : ControlRecordType.Abort;
         var bytes = ControlBatch.Build(ProducerId, Epoch, type, coordinatorEpoch: 0x11223344, Timestamp, baseOffset: 100, partitionLeaderEpoch: 5);
         var span = bytes.AsSpan();
 
@@ -66,10 +67,11 @@ public class ControlBatchTests
     }
 
     [Theory]
-    [InlineData(ControlRecordType.Commit, 0)]
-    [InlineData(ControlRecordType.Abort, 123_456)]
-    public void MarkerIsReadBackFromItsBytes(ControlRecordType type, int coordinatorEpoch)
+    [InlineData(true, 0)]
+    [InlineData(false, 123_456)]
+    public void MarkerIsReadBackFromItsBytes(bool commit, int coordinatorEpoch)
     {
+        var type = commit ? ControlRecordType.Commit : ControlRecordType.Abort;
         var bytes = ControlBatch.Build(ProducerId, Epoch, type, coordinatorEpoch, Timestamp, baseOffset: 9);
 
         Assert.True(ControlBatch.TryReadMarker(bytes, out var marker));

@@ -107,7 +107,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         Assert.Equal(3, LastStableOffset("output", 1));
     }
 
-    public ValueTask WriteMarkersAsync(
+    ValueTask ITransactionMarkerWriter.WriteMarkersAsync(
         long producerId,
         short producerEpoch,
         bool commit,
