@@ -55,14 +55,11 @@ public sealed partial class PartitionLog
             var guard = _appendGuard;
 
             // Seam: per-partition producer state (idempotence, transactions) decides before anything is written.
-            if (guard is not null
-                && CheckWithGuard(guard, records.Span, firstOffset, new AppendContext(origin, transactionalId, batchCount), config) is { } refused)
+            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (CheckAndAssignOffsets(guard, records.Span, firstOffset, new AppendContext(origin, transactionalId, batchCount), config, config.LogAppendTime ? nowMs : -1, out var nextOffset) is { } refused)
             {
                 return refused;
             }
-
-            var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            var nextOffset = AssignOffsets(records.Span, firstOffset, config.LogAppendTime ? nowMs : -1);
             var lastOffset = nextOffset - 1;
             try
             {
@@ -215,29 +212,6 @@ public sealed partial class PartitionLog
         }
     }
 
-    private static long AssignOffsets(Span<byte> records, long firstOffset, long logAppendTimeMs)
-    {
-        var nextOffset = firstOffset;
-        var position = 0;
-        while (position < records.Length)
-        {
-            var batch = records[position..];
-            var header = new RecordBatchHeader(batch);
-            var totalSize = header.TotalSize;
-            var lastOffsetDelta = header.LastOffsetDelta;
-            batch = batch[..totalSize];
-            RecordBatchHeader.WriteBaseOffset(batch, nextOffset);
-            RecordBatchHeader.WritePartitionLeaderEpoch(batch, LeaderEpoch);
-            if (logAppendTimeMs >= 0)
-            {
-                RecordBatchHeader.WriteLogAppendTime(batch, logAppendTimeMs);
-            }
-            nextOffset += lastOffsetDelta + 1L;
-            position += totalSize;
-        }
-        return nextOffset;
-    }
-
     /// <summary>Tells the guard about every written batch; returns the I/O failure that stopped it, if any.</summary>
     private static Exception? NotifyAppended(IBatchAppendGuard guard, ReadOnlySpan<byte> records, AppendOrigin origin)
     {
@@ -283,39 +257,63 @@ public sealed partial class PartitionLog
         return maxTimestamp >= 0 ? maxTimestamp : segment.LastModifiedMs();
     }
 
-    private LogAppendResult? CheckWithGuard(IBatchAppendGuard guard, ReadOnlySpan<byte> records, long firstOffset, in AppendContext context, LogConfig config)
+    /// <summary>
+    /// One pass over the batches: the guard, when there is one, judges each batch at the offset it would get, and the
+    /// batch then gets that base offset, the leader epoch and (for LogAppendTime) the append time. Returns the refusal
+    /// of the first batch the guard refuses (the batches before it are rewritten in the request's buffer, but nothing
+    /// reaches the log), or null with <paramref name="nextOffset"/> the log end offset after the append.
+    /// </summary>
+    private LogAppendResult? CheckAndAssignOffsets(
+        IBatchAppendGuard? guard, Span<byte> records, long firstOffset, in AppendContext context, LogConfig config, long logAppendTimeMs, out long nextOffset)
     {
+        nextOffset = firstOffset;
         var position = 0;
-        var offset = firstOffset;
         while (position < records.Length)
         {
             var header = new RecordBatchHeader(records[position..]);
-            var verdict = guard.Check(records.Slice(position, header.TotalSize), offset, context);
-            switch (verdict.Outcome)
+            var totalSize = header.TotalSize;
+            var lastOffsetDelta = header.LastOffsetDelta;
+            var batch = records.Slice(position, totalSize);
+            if (guard is not null && Refusal(guard, guard.Check(batch, nextOffset, context), context, config) is { } refused)
             {
-                case AppendGuardOutcome.Accept:
-                    break;
-                case AppendGuardOutcome.Duplicate when context.BatchCount == 1:
-                    guard.OnAppendRejected();
-                    return new LogAppendResult(
-                        ErrorCode.None,
-                        verdict.DuplicateBaseOffset,
-                        verdict.DuplicateLastOffset,
-                        config.LogAppendTime ? verdict.DuplicateLogAppendTimeMs : -1,
-                        LogStartOffset,
-                        null);
-                case AppendGuardOutcome.Duplicate:
-                    guard.OnAppendRejected();
-                    return LogAppendResult.Failure(ErrorCode.DuplicateSequenceNumber, "A batch of a multi-batch append is a duplicate.", LogStartOffset);
-                default:
-                    guard.OnAppendRejected();
-                    var error = verdict.Error == ErrorCode.None ? ErrorCode.UnknownServerError : verdict.Error;
-                    return LogAppendResult.Failure(error, verdict.ErrorMessage ?? $"The append was refused: {error}.", LogStartOffset);
+                return refused;
             }
-            offset += header.LastOffsetDelta + 1L;
-            position += header.TotalSize;
+            RecordBatchHeader.WriteBaseOffset(batch, nextOffset);
+            RecordBatchHeader.WritePartitionLeaderEpoch(batch, LeaderEpoch);
+            if (logAppendTimeMs >= 0)
+            {
+                RecordBatchHeader.WriteLogAppendTime(batch, logAppendTimeMs);
+            }
+            nextOffset += lastOffsetDelta + 1L;
+            position += totalSize;
         }
         return null;
+    }
+
+    /// <summary>The append's result when the guard's <paramref name="verdict"/> refuses a batch; null when it accepts it.</summary>
+    private LogAppendResult? Refusal(IBatchAppendGuard guard, in AppendGuardVerdict verdict, in AppendContext context, LogConfig config)
+    {
+        switch (verdict.Outcome)
+        {
+            case AppendGuardOutcome.Accept:
+                return null;
+            case AppendGuardOutcome.Duplicate when context.BatchCount == 1:
+                guard.OnAppendRejected();
+                return new LogAppendResult(
+                    ErrorCode.None,
+                    verdict.DuplicateBaseOffset,
+                    verdict.DuplicateLastOffset,
+                    config.LogAppendTime ? verdict.DuplicateLogAppendTimeMs : -1,
+                    LogStartOffset,
+                    null);
+            case AppendGuardOutcome.Duplicate:
+                guard.OnAppendRejected();
+                return LogAppendResult.Failure(ErrorCode.DuplicateSequenceNumber, "A batch of a multi-batch append is a duplicate.", LogStartOffset);
+            default:
+                guard.OnAppendRejected();
+                var error = verdict.Error == ErrorCode.None ? ErrorCode.UnknownServerError : verdict.Error;
+                return LogAppendResult.Failure(error, verdict.ErrorMessage ?? $"The append was refused: {error}.", LogStartOffset);
+        }
     }
 
     private LogSegment MaybeRoll(int appendBytes, long lastOffset, long nowMs, LogConfig config)
