@@ -48,7 +48,7 @@ public static class EstimateStateCommand
             if (format == OutputFormat.Table)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{input.Users:N0} users x {input.EventsPerUserPerDay} events/day, {input.DuplicateShare:P0} re-sends, window {input.Window} / slide {input.Slide}, {input.Partitions} partitions, key {estimate.KeyBytes} bytes"));
+                    $"{input.Users:N0} users x {input.EventsPerUserPerDay} events/day, {input.DuplicateShare:P0} re-sends, window {Short(input.Window)} / slide {Short(input.Slide)}, {input.Partitions} partitions, key {estimate.KeyBytes} bytes"));
             }
             RowPrinter.Print(Console.Out, format, ["quantity", "total", "per partition"], Rows(estimate, rocksDb, format == OutputFormat.Table));
             if (rocksDb)
@@ -59,6 +59,18 @@ public static class EstimateStateCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static string Short(TimeSpan duration)
+    {
+        foreach (var (unit, length) in new[] { ("d", TimeSpan.FromDays(1)), ("h", TimeSpan.FromHours(1)), ("m", TimeSpan.FromMinutes(1)), ("s", TimeSpan.FromSeconds(1)) })
+        {
+            if (duration >= length && duration.Ticks % length.Ticks == 0)
+            {
+                return (duration.Ticks / length.Ticks).ToString(CultureInfo.InvariantCulture) + unit;
+            }
+        }
+        return ((long)duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
     }
 
     private static IEnumerable<object?[]> Rows(StateSizeEstimate estimate, bool rocksDb, bool human)

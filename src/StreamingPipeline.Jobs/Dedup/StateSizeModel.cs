@@ -138,7 +138,7 @@ public static class StateSizeModel
         settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files for the random keys; each costs 2x in memory (active + flushing)"));
         settings.Add(new("target_file_size_base", livePerPartition > 8L << 30 ? "128MiB" : "64MiB",
             $"{Format(livePerPartition)} of live SSTs per partition in files of this size"));
-        settings.Add(new("level_compaction_dynamic_level_bytes", "true", "keeps space amplification near 1.1x as the window fills and drains"));
+        settings.Add(new("level_compaction_dynamic_level_bytes", "true", "sizes the levels from the bottom, which bounds space amplification as the window fills and drains (the default since RocksDB 8.4)"));
         settings.Add(new("compression", "LZ4 (as shipped); bottommost ZSTD saves little", "eventIds are random: most of an entry does not compress"));
         settings.Add(new("disk to provision", Format(estimate.PerPartition(estimate.PeakDiskBytes) * 3 / 2) + $" per partition ({partitions} partitions)",
             "1.5x the peak: headroom for a compaction after a burst or a rebalance bringing a second partition"));
