@@ -21,26 +21,27 @@ public static class StateSizeBenchmark
     private const int RecentEvents = 1 << 16;
     private static readonly TimeSpan s_sampleEvery = TimeSpan.FromHours(2);
 
-    /// <summary>Runs the benchmark; arguments: [users=1000000] [events-per-user-per-day=10] [full-traffic-hours=36] [backend=rocksdb|memory].</summary>
+    /// <summary>Runs the benchmark; arguments: [users=1000000] [events-per-user-per-day=10] [full-traffic-hours=36] [backend=rocksdb|memory] [rocksdb-expiry=compaction-filter|bucket-index].</summary>
     public static Task<int> RunAsync(string[] args)
     {
         var users = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var perUserPerDay = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
         var fullHours = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 36;
         var backend = args.Length > 3 ? args[3] : "rocksdb";
+        var expiry = args.Length > 4 && args[4] == "bucket-index" ? RocksDbExpiry.BucketIndex : RocksDbExpiry.CompactionFilter;
         var window = DedupWindow.Default;
-        var input = new StateSizeInput(users, perUserPerDay, TimeSpan.FromMilliseconds(window.WindowMs), TimeSpan.FromMilliseconds(window.SlideMs), DuplicateShare, Partitions: 1);
+        var input = new StateSizeInput(users, perUserPerDay, TimeSpan.FromMilliseconds(window.WindowMs), TimeSpan.FromMilliseconds(window.SlideMs), DuplicateShare, Partitions: 1, Expiry: expiry);
         var model = StateSizeModel.Estimate(input);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{users:N0} users, {perUserPerDay} events/user/day, {DuplicateShare:P0} re-sends, window 24 h / 30 min, one partition, backend {backend}, commit every {CommitEvery:N0}"));
+            $"{users:N0} users, {perUserPerDay} events/user/day, {DuplicateShare:P0} re-sends, window 24 h / 30 min, one partition, backend {backend} (expiry {expiry}), commit every {CommitEvery:N0}"));
 
         var directory = Directory.CreateTempSubdirectory("bench-state-size-").FullName;
         try
         {
             using var store = backend switch
             {
-                "rocksdb" => (IBucketStateStore)RocksDbBucketStateStore.Open(Path.Combine(directory, "state")),
+                "rocksdb" => (IBucketStateStore)RocksDbBucketStateStore.Open(Path.Combine(directory, "state"), expiry),
                 "memory" => new MemoryBucketStateStore(),
                 _ => throw new ArgumentException($"unknown backend {backend} (rocksdb, memory)"),
             };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Cli.Output;
 using StreamingPipeline.Jobs.Dedup;
+using StreamingPipeline.Processing.State;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -22,16 +23,19 @@ public static class EstimateStateCommand
         backend.AcceptOnlyFromAmong(JobOptions.StateBackends);
         var partitions = new Option<int>("--partitions", "-p") { Description = "Input partitions (one state store each)", DefaultValueFactory = _ => 8 };
         var userIdBytes = new Option<int?>("--user-id-bytes") { Description = "UTF-8 bytes of a userId (default: the generator's u-NNNNNNN)" };
+        var expiry = new Option<string>("--rocksdb-expiry") { Description = "How RocksDB expires buckets: compaction-filter (default) or bucket-index", DefaultValueFactory = _ => "compaction-filter" };
+        expiry.AcceptOnlyFromAmong("compaction-filter", "bucket-index");
         var output = OutputFormatOption.Create();
         var command = new Command("estimate-state", "Estimate the dedup state's disk and memory, total and per partition, with RocksDB settings for that size")
         {
-            users, perUser, window, slide, duplicates, backend, partitions, userIdBytes, output,
+            users, perUser, window, slide, duplicates, backend, partitions, userIdBytes, expiry, output,
         };
         command.SetAction(parse =>
         {
             var input = new StateSizeInput(
                 parse.GetValue(users), parse.GetValue(perUser), parse.GetValue(window), parse.GetValue(slide),
-                parse.GetValue(duplicates), parse.GetValue(partitions), parse.GetValue(userIdBytes));
+                parse.GetValue(duplicates), parse.GetValue(partitions), parse.GetValue(userIdBytes),
+                parse.GetValue(expiry) == "bucket-index" ? RocksDbExpiry.BucketIndex : RocksDbExpiry.CompactionFilter);
             if (input.Validate() is { } invalid)
             {
                 Console.Error.WriteLine($"error: {invalid}");

@@ -1,3 +1,5 @@
+using StreamingPipeline.Processing.State;
+
 namespace StreamingPipeline.Jobs.Dedup;
 
 /// <summary>What <see cref="StateSizeModel"/> sizes: a dedup deployment's traffic, window and partitioning.</summary>
@@ -8,6 +10,7 @@ namespace StreamingPipeline.Jobs.Dedup;
 /// <param name="DuplicateShare">Share of input records that are re-sends inside the window (dropped, never remembered).</param>
 /// <param name="Partitions">Input partitions P: one state store each, users spread evenly.</param>
 /// <param name="UserIdBytes">UTF-8 length of a userId; null for the generator's <c>u-</c> + zero-padded index.</param>
+/// <param name="Expiry">How the RocksDB store expires buckets: a compaction filter (the default) or a per-bucket key index.</param>
 public sealed record StateSizeInput(
     long Users,
     double EventsPerUserPerDay,
@@ -15,7 +18,8 @@ public sealed record StateSizeInput(
     TimeSpan Slide,
     double DuplicateShare = 0.05,
     int Partitions = 8,
-    int? UserIdBytes = null)
+    int? UserIdBytes = null,
+    RocksDbExpiry Expiry = RocksDbExpiry.CompactionFilter)
 {
     /// <summary>The userId length used: <see cref="UserIdBytes"/> or the generator's format for <see cref="Users"/>.</summary>
     public int EffectiveUserIdBytes =>

@@ -1,10 +1,12 @@
 using System.Globalization;
+using StreamingPipeline.Processing.State;
 
 namespace StreamingPipeline.Jobs.Dedup;
 
 /// <summary>
 /// Predicts the dedup state's size in the layout the stores actually write (docs/STATE_SIZE.md derives every term):
-/// RocksDB's <c>keys</c> family (key -> 8-byte bucket, bloom-filtered) and <c>expiry</c> family (bucket ++ key -> empty),
+/// RocksDB's <c>keys</c> family (key -> 8-byte bucket, bloom-filtered; expired keys dropped by a compaction filter) and,
+/// with <see cref="RocksDbExpiry.BucketIndex"/>, its <c>expiry</c> family (bucket ++ key -> empty),
 /// LZ4 blocks of 4 KiB with prefix compression, and the heap layout of the memory backend.
 /// </summary>
 public static class StateSizeModel
@@ -28,16 +30,18 @@ public static class StateSizeModel
     private const double IndexAndTrailerBytesPerBlock = 16;
     private const double BloomBitsPerKey = 10;
 
-    // Measured: total-sst-files-size between compactions over the compacted size (levels overlapping, tombstones of
-    // expired keys not yet compacted with their puts).
-    private const double SpaceAmplification = 1.5;
+    // Measured: the largest total-sst-files-size between compactions over the compacted size (levels overlapping,
+    // expired keys not yet reached by a compaction, and with the bucket index the tombstones of their deletes).
+    private const double FilterSpaceAmplification = 1.5;
+    private const double BucketIndexSpaceAmplification = 1.5;
 
     // The store's settings (RocksDbBucketStateStore.Open).
-    private const long KeysWriteBuffer = 32L << 20;
+    private const long KeysWriteBuffer = 64L << 20;
     private const long ExpiryWriteBuffer = 16L << 20;
     private const int WriteBuffersPerFamily = 2;
     private const long BlockCache = 32L << 20;
-    private const long WalBytes = 4L * ((2 * (KeysWriteBuffer + ExpiryWriteBuffer)) + (2 * (64L << 20)));
+    private const long MetaWriteBuffer = 64L << 20;
+    private const long WalBytes = 4L * WriteBuffersPerFamily * (KeysWriteBuffer + ExpiryWriteBuffer + MetaWriteBuffer);
     private const long TargetFileBytes = 64L << 20;
 
     // Memory backend: byte[] header (object header, method table, length), a Dictionary entry (hash, next, key, value)
@@ -70,12 +74,17 @@ public static class StateSizeModel
         var keysRaw = EntryHeaderBytes + RestartBytesPerEntry + (keyBytes + InternalKeyTrailerBytes - sharedInKeys) + BucketValueBytes;
         var expiryRaw = EntryHeaderBytes + RestartBytesPerEntry + (BucketPrefixBytes / 16.0) + (keyBytes + InternalKeyTrailerBytes - sharedInExpiry);
         var keysFamily = Compressed(keysRaw, 16 - sharedInKeys, KeysFamilyLz4Keep);
-        var expiryFamily = Compressed(expiryRaw, 16 - sharedInExpiry, ExpiryFamilyLz4Keep);
+        var bucketIndex = input.Expiry == RocksDbExpiry.BucketIndex;
+        if (!bucketIndex)
+        {
+            expiryRaw = 0;
+        }
+        var expiryFamily = bucketIndex ? Compressed(expiryRaw, 16 - sharedInExpiry, ExpiryFamilyLz4Keep) : 0;
         var indexAndFilter = (BloomBitsPerKey / 8) + (IndexAndTrailerBytesPerBlock * (keysRaw + expiryRaw) / BlockBytes);
         var bytesPerKey = keysFamily + expiryFamily + indexAndFilter;
         var liveSst = (long)Math.Round(peakKeys * bytesPerKey);
-        var uncompacted = (long)Math.Round(liveSst * SpaceAmplification);
-        var memtables = WriteBuffersPerFamily * (KeysWriteBuffer + ExpiryWriteBuffer);
+        var uncompacted = (long)Math.Round(liveSst * (bucketIndex ? BucketIndexSpaceAmplification : FilterSpaceAmplification));
+        var memtables = WriteBuffersPerFamily * (KeysWriteBuffer + (bucketIndex ? ExpiryWriteBuffer : 0));
         // A compaction writes its output before deleting its inputs: up to a few target files per partition at once.
         var transient = Math.Min(uncompacted / input.Partitions, 4 * TargetFileBytes);
         var peakDisk = uncompacted + ((memtables + WalBytes + transient) * input.Partitions);
@@ -134,7 +143,7 @@ public static class StateSizeModel
         {
             settings.Add(new("block_cache", "32MiB per partition (as shipped)", $"index and filters ({Format(indexAndFilterPerPartition)} per partition) live outside it in the table readers"));
         }
-        var writeBuffer = livePerPartition > 4L << 30 ? "64MiB" : "32MiB (as shipped)";
+        var writeBuffer = livePerPartition > 8L << 30 ? "128MiB" : "64MiB (as shipped)";
         settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files for the random keys; each costs 2x in memory (active + flushing)"));
         settings.Add(new("target_file_size_base", livePerPartition > 8L << 30 ? "128MiB" : "64MiB",
             $"{Format(livePerPartition)} of live SSTs per partition in files of this size"));
