@@ -19,7 +19,7 @@ public static class StateSizeBenchmark
     private const double DuplicateShare = 0.05;
     private const double DrainRate = 0.01;
     private const int RecentEvents = 1 << 16;
-    private static readonly TimeSpan s_sampleEvery = TimeSpan.FromHours(2);
+    private static readonly TimeSpan SampleEvery = TimeSpan.FromHours(2);
 
     /// <summary>Runs the benchmark; arguments: [users=1000000] [events-per-user-per-day=10] [full-traffic-hours=36] [backend=rocksdb|memory] [rocksdb-expiry=compaction-filter|bucket-index].</summary>
     public static Task<int> RunAsync(string[] args)
@@ -146,7 +146,7 @@ public static class StateSizeBenchmark
         private int _recentCount;
         private long _passed;
         private long _sinceCommit;
-        private long _nextSample = Start + (long)s_sampleEvery.TotalMilliseconds;
+        private long _nextSample = Start + (long)SampleEvery.TotalMilliseconds;
         private double _time = Start;
 
         public long HeapBefore { get; set; }
@@ -206,7 +206,7 @@ public static class StateSizeBenchmark
                     MaxDirectoryBytes = Math.Max(MaxDirectoryBytes, sizes.DirectoryBytes);
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {(_nextSample - Start) / 3_600_000.0:N0} | {users * perUserPerDay * rateFactor:N0} | {sizes.Keys:N0} | {sizes.Buckets} | {sizes.SstBytes:N0} | {sizes.LiveDataBytes:N0} | {sizes.MemtableBytes:N0} | {sizes.DirectoryBytes:N0} | {sizes.HeapBytes:N0} |"));
-                    _nextSample += (long)s_sampleEvery.TotalMilliseconds;
+                    _nextSample += (long)SampleEvery.TotalMilliseconds;
                 }
             }
             Commit();
