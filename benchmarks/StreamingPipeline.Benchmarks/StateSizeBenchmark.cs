@@ -78,8 +78,11 @@ public static class StateSizeBenchmark
             {
                 Compare("SST bytes, compacted (total-sst-files-size)", model.LiveSstBytes, compacted.SstBytes);
                 Compare("live data (estimate-live-data-size)", model.LiveSstBytes, compacted.LiveDataBytes);
-                Compare("  keys family", (long)(model.PeakKeys * (model.KeysFamilyBytesPerKey + (model.IndexAndFilterBytesPerKey / 2))), compacted.KeysFamilyBytes);
-                Compare("  expiry family", (long)(model.PeakKeys * (model.ExpiryFamilyBytesPerKey + (model.IndexAndFilterBytesPerKey / 2))), compacted.ExpiryFamilyBytes);
+                if (expiry == RocksDbExpiry.BucketIndex)
+                {
+                    Compare("  keys family", (long)(model.PeakKeys * (model.KeysFamilyBytesPerKey + (model.IndexAndFilterBytesPerKey / 2))), compacted.KeysFamilyBytes);
+                    Compare("  expiry family", (long)(model.PeakKeys * (model.ExpiryFamilyBytesPerKey + (model.IndexAndFilterBytesPerKey / 2))), compacted.ExpiryFamilyBytes);
+                }
                 Compare("SST bytes before compaction", model.UncompactedSstBytes, uncompacted.SstBytes);
                 Compare("largest SST bytes seen over the run (2 h samples)", model.UncompactedSstBytes, Math.Max(run.MaxSstBytes, uncompacted.SstBytes));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
