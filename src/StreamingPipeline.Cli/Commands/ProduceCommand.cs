@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -148,6 +149,16 @@ public static class ProduceCommand
                 SummaryPath = parseResult.GetValue(summary),
                 TruthFilePath = parseResult.GetValue(truth),
             };
+            if (InvalidClientSetting(settings) is { } badConfig)
+            {
+                await Console.Error.WriteLineAsync($"error: --config: {badConfig}");
+                return ExitCodes.Usage;
+            }
+            if (await BootstrapCheck.FindProblemAsync(settings.BootstrapServers, cancellationToken) is { } unreachable)
+            {
+                await Console.Error.WriteLineAsync($"error: {unreachable}");
+                return ExitCodes.Failure;
+            }
             return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), cancellationToken);
         });
         return command;
@@ -155,8 +166,8 @@ public static class ProduceCommand
 
     private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, CancellationToken cancellationToken)
     {
-        // On a terminal the live table shows client errors; elsewhere they go to stderr as log lines.
-        using var loggerFactory = mode == ProgressMode.Live
+        // On a terminal the live table shows client errors; -q silences them; elsewhere they go to stderr as log lines.
+        using var loggerFactory = mode is ProgressMode.Live or ProgressMode.Quiet
             ? NullLoggerFactory.Instance
             : LoggerFactory.Create(builder => builder
                 .SetMinimumLevel(LogLevel.Warning)
@@ -173,13 +184,29 @@ public static class ProduceCommand
         var outcome = await run;
         var s = outcome.Summary;
         await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"produced {s.TotalRecords} records to {settings.Topic} ({s.Events} events, {s.Duplicates} duplicates, {s.Malformed} malformed) in {s.ElapsedSeconds:0.0}s ({s.AchievedRate:0}/s); acknowledged {s.Acknowledged}"));
+            $"produced {s.TotalRecords} records to {settings.Topic} ({s.Events} events, {s.Duplicates} duplicates, {s.Malformed} malformed) in {s.ElapsedSeconds:0.0}s ({s.AchievedRate:0}/s); acknowledged {s.Acknowledged}, not acknowledged {s.NotAcknowledged}; {s.UnsentDuplicates} scheduled re-sends not sent because the run ended"));
         if (!outcome.Succeeded)
         {
             await Console.Error.WriteLineAsync($"error: {outcome.Error}");
             return ExitCodes.Failure;
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Null when the client accepts every <c>--config</c> setting, else the client's reason.</summary>
+    private static string? InvalidClientSetting(ProducerSettings settings)
+    {
+        // No bootstrap servers: the throwaway client checks its settings and never connects.
+        var config = EventProducerConfig.Create("", settings.MaxInFlight, settings.DeliveryTimeout, settings.Config);
+        try
+        {
+            using var client = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or KafkaException)
+        {
+            return ex.Message;
+        }
     }
 
     private static Option<double> ShareOption(string name, string description) => new(name)
