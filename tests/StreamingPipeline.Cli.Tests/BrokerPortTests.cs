@@ -19,7 +19,7 @@ public sealed class BrokerPortTests : IDisposable
         {
             for (var i = 0; i < 100; i++)
             {
-                await producer.ProduceAsync("kept", new Message<Null, string> { Value = $"record {i}" });
+                await producer.ProduceAsync(new TopicPartition("kept", 0), new Message<Null, string> { Value = $"record {i}" });
             }
         }
 
