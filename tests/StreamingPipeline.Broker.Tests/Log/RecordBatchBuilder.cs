@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Tests.Log;
 
