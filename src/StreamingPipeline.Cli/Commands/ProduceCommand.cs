@@ -102,12 +102,13 @@ public static class ProduceCommand
         var statsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain progress lines when output is not a terminal", "5s");
         var config = CommonOptions.Config("Extra producer (librdkafka) setting");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
+        var verbosity = Verbosity.Create();
 
         var command = new Command("produce", "Generate user events (with duplicates and malformed records) and write them to Kafka.")
         {
             bootstrap, topic, rate, count, duration, users, distribution, skew, sessions, duplicates, duplicateDelay,
             malformed, eventTimeStart, speedup, seed, window, slide, summary, truth, maxInFlight, maxPending,
-            deliveryTimeout, statsInterval, config, quiet,
+            deliveryTimeout, statsInterval, config, quiet, verbosity,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -159,18 +160,20 @@ public static class ProduceCommand
                 await Console.Error.WriteLineAsync($"error: {unreachable}");
                 return ExitCodes.Failure;
             }
-            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), cancellationToken);
+            var logLevel = Verbosity.LevelOf(parseResult.GetValue(verbosity)!);
+            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), logLevel, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, LogLevel logLevel, CancellationToken cancellationToken)
     {
-        // On a terminal the live table shows client errors; -q silences them; elsewhere they go to stderr as log lines.
-        using var loggerFactory = mode is ProgressMode.Live or ProgressMode.Quiet
+        // On a terminal the live table shows client errors and -q silences them, unless -v asks for detail; elsewhere
+        // warnings go to stderr as log lines (the client's reconnect chatter only at -v debug).
+        using var loggerFactory = mode is ProgressMode.Live or ProgressMode.Quiet && logLevel > LogLevel.Debug
             ? NullLoggerFactory.Instance
             : LoggerFactory.Create(builder => builder
-                .SetMinimumLevel(LogLevel.Warning)
+                .SetMinimumLevel(logLevel <= LogLevel.Debug ? logLevel : LogLevel.Warning)
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         if (mode != ProgressMode.Quiet)
