@@ -11,7 +11,7 @@ namespace StreamingPipeline.Processing.State;
 /// </summary>
 internal sealed class BucketExpiryFilter
 {
-    private static readonly IntPtr s_name = Marshal.StringToHGlobalAnsi("streaming-pipeline.bucket-expiry");
+    private static readonly IntPtr Name = Marshal.StringToHGlobalAnsi("streaming-pipeline.bucket-expiry");
     private readonly NameDelegate _name;
     private readonly FilterDelegate _filter;
     private readonly DestructorDelegate _destructor;
@@ -20,7 +20,7 @@ internal sealed class BucketExpiryFilter
     public BucketExpiryFilter()
     {
         // The delegates are fields so the garbage collector keeps them while native code holds their pointers.
-        _name = _ => s_name;
+        _name = _ => Name;
         _filter = Filter;
         _destructor = _ => { };
         Native = new CompactionFilter(_name, _filter, _destructor, IntPtr.Zero);

@@ -18,9 +18,9 @@ namespace StreamingPipeline.Processing.State;
 public sealed class RocksDbBucketStateStore : IBucketStateStore
 {
     private const string FormatMarker = "streaming-pipeline bucket-state v1 ";
-    private static readonly byte[] s_formatKey = "format"u8.ToArray();
-    private static readonly byte[] s_floorKey = "floor"u8.ToArray();
-    private static readonly byte[] s_checkpointKey = "checkpoint"u8.ToArray();
+    private static readonly byte[] FormatKey = "format"u8.ToArray();
+    private static readonly byte[] FloorKey = "floor"u8.ToArray();
+    private static readonly byte[] CheckpointKey = "checkpoint"u8.ToArray();
     private const byte CountKeyPrefix = (byte)'c';
 
     private readonly string _directory;
@@ -50,7 +50,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         _meta = db.GetColumnFamily("meta");
         _countByBucket = ReadCounts();
         Checkpoint = ReadCheckpoint();
-        var floor = db.Get(s_floorKey, _meta);
+        var floor = db.Get(FloorKey, _meta);
         _filter.Floor = floor is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(floor) : long.MinValue;
     }
 
@@ -108,10 +108,10 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         }
         try
         {
-            var format = db.Get(s_formatKey, db.GetColumnFamily("meta"));
+            var format = db.Get(FormatKey, db.GetColumnFamily("meta"));
             if (format is null && isNew)
             {
-                db.Put(s_formatKey, Encoding.UTF8.GetBytes(marker), db.GetColumnFamily("meta"));
+                db.Put(FormatKey, Encoding.UTF8.GetBytes(marker), db.GetColumnFamily("meta"));
             }
             else if (format is null || Encoding.UTF8.GetString(format) != marker)
             {
@@ -168,7 +168,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         if (_staged.ExpireBefore is { } newFloor)
         {
             BinaryPrimitives.WriteInt64LittleEndian(value, newFloor);
-            batch.Put(s_floorKey, value, _meta);
+            batch.Put(FloorKey, value, _meta);
         }
         foreach (var (key, bucket) in _staged.LivePuts())
         {
@@ -193,7 +193,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         Span<byte> checkpointValue = stackalloc byte[16];
         BinaryPrimitives.WriteInt64LittleEndian(checkpointValue, checkpoint.OutputOffset);
         BinaryPrimitives.WriteInt64LittleEndian(checkpointValue[8..], checkpoint.StreamTime);
-        batch.Put(s_checkpointKey, checkpointValue, _meta);
+        batch.Put(CheckpointKey, checkpointValue, _meta);
         try
         {
             _db.Write(batch, _writeOptions);
@@ -307,7 +307,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
 
     private StateCheckpoint? ReadCheckpoint()
     {
-        var value = _db.Get(s_checkpointKey, _meta);
+        var value = _db.Get(CheckpointKey, _meta);
         if (value is null)
         {
             return null;
