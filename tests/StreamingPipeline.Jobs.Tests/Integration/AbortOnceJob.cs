@@ -15,6 +15,8 @@ internal sealed class AbortOnceJob(IStreamJob inner, Guid poisonId) : IStreamJob
 
     public bool Fired => Volatile.Read(ref _fired) == 1;
 
+    public Guid PoisonId => poisonId;
+
     public IPartitionTask CreateTask(TaskContext context) => new AbortOnceTask(inner.CreateTask(context), this);
 
     private bool TakeShot() => Interlocked.CompareExchange(ref _fired, 1, 0) == 0;
@@ -27,7 +29,7 @@ internal sealed class AbortOnceJob(IStreamJob inner, Guid poisonId) : IStreamJob
         {
             inner.Process(record, output);
             var parsed = UserEventParser.Parse(record.Value);
-            if (parsed.IsValid && parsed.Event.EventId == poisonId && job.TakeShot())
+            if (parsed.IsValid && parsed.Event.EventId == job.PoisonId && job.TakeShot())
             {
                 output.Emit(record.Key, new byte[2_000_000], record.Timestamp);
             }
