@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Tests.Groups;
 /// </summary>
 public sealed class ManualTimeProvider : TimeProvider
 {
-    private static readonly DateTimeOffset _epoch = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Epoch = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly Lock _lock = new();
     private readonly List<ManualTimer> _timers = [];
@@ -19,7 +19,7 @@ public sealed class ManualTimeProvider : TimeProvider
     {
         lock (_lock)
         {
-            return _epoch.AddTicks(_now);
+            return Epoch.AddTicks(_now);
         }
     }
 
