@@ -34,10 +34,14 @@ internal sealed class PipelineProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
     }
 
-    public static PipelineProcess Start(params string[] args)
+    public static PipelineProcess Start(params string[] args) => StartIn(null, args);
+
+    /// <summary>Starts pipeline with <paramref name="workingDirectory"/> as its current directory (null: this process's).</summary>
+    public static PipelineProcess StartIn(string? workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -52,9 +56,12 @@ internal sealed class PipelineProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion and returns the exit code.</summary>
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Output, string Error)> RunAsync(TimeSpan timeout, params string[] args) => RunInAsync(null, timeout, args);
+
+    /// <summary>Runs to completion in <paramref name="workingDirectory"/> and returns the exit code.</summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunInAsync(string? workingDirectory, TimeSpan timeout, params string[] args)
     {
-        await using var process = Start(args);
+        await using var process = StartIn(workingDirectory, args);
         using var cts = new CancellationTokenSource(timeout);
         await process._process.WaitForExitAsync(cts.Token);
         process._process.WaitForExit(); // drains the redirected streams (no timeout needed: the process has exited)
