@@ -13,7 +13,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     private const int Timeout = 60_000;
     private static readonly (string Topic, int Partition)[] _outputs = [("output", 0), ("output", 5)];
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
     private TransactionCoordinator _coordinator = null!;
     private long _producerId;

@@ -10,7 +10,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     private const int Timeout = 60_000;
     private static readonly (string Topic, int Partition)[] _outputs = [("output", 0), ("output", 1)];
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
     private TransactionCoordinator _coordinator = null!;
 
@@ -72,7 +72,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [_outputs[0]]));
         var ongoing = _coordinator.GetTransaction(Id)!;
         Assert.Equal(TransactionState.Ongoing, ongoing.State);
-        Assert.Equal(_time.NowMs, ongoing.TransactionStartMs);
+        Assert.Equal(_time.GetUtcNow().ToUnixTimeMilliseconds(), ongoing.TransactionStartMs);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs));
         Assert.Equal(ErrorCode.None, await _coordinator.AddOffsetsToTxnAsync(Id, producer.ProducerId, 0, "dedup"));
@@ -228,7 +228,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var (log, _) = await TransactionLog.OpenAsync(_directory.Path, flushToDisk: false);
         await log.AppendAsync(new TransactionMetadata(
             Id, 5, -1, short.MaxValue - 1, -1, Timeout, TransactionState.CompleteCommit, [],
-            ImmutableHashSet<string>.Empty, -1, _time.NowMs));
+            ImmutableHashSet<string>.Empty, -1, _time.GetUtcNow().ToUnixTimeMilliseconds()));
         await log.DisposeAsync();
         _coordinator = await OpenAsync();
 
@@ -248,7 +248,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         await _coordinator.DisposeAsync();
         var (log, _) = await TransactionLog.OpenAsync(_directory.Path, flushToDisk: false);
         await log.AppendAsync(new TransactionMetadata(
-            Id, 5, -1, short.MaxValue - 2, -1, Timeout, TransactionState.Empty, [], ImmutableHashSet<string>.Empty, -1, _time.NowMs));
+            Id, 5, -1, short.MaxValue - 2, -1, Timeout, TransactionState.Empty, [], ImmutableHashSet<string>.Empty, -1, _time.GetUtcNow().ToUnixTimeMilliseconds()));
         await log.DisposeAsync();
         _coordinator = await OpenAsync();
 

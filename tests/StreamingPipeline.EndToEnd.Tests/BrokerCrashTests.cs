@@ -1,34 +1,30 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 
-namespace StreamingPipeline.Cli.Tests;
+namespace StreamingPipeline.EndToEnd.Tests;
 
 /// <summary>The broker as a separate process, killed with SIGKILL: what it acknowledged must survive.</summary>
 public class BrokerCrashTests : IDisposable
 {
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("broker-crash-").FullName;
+    private readonly TempDirectory _dataDirectory = new("broker-crash-");
 
     [Fact]
     public async Task EveryAcknowledgedRecordSurvivesASigkillMidStreamExactlyOnceAndInOrder()
     {
-        var port = PipelineProcess.FreePort();
-        var bootstrap = $"127.0.0.1:{port}";
-        string[] brokerArgs = ["broker", "--data-dir", _dataDirectory, "--listen", bootstrap, "--partitions", "4", "-v", "quiet"];
         var acknowledged = new ConcurrentDictionary<string, (int Partition, long Offset)>();
+        int port;
 
-        await using (var broker = PipelineProcess.Start(brokerArgs))
+        await using (var broker = await BrokerProcess.StartAsync(_dataDirectory.Path, arguments: ["--partitions", "4"]))
         {
-            await broker.WaitForPortAsync(port, TimeSpan.FromSeconds(60));
-            using var producer = new ProducerBuilder<string, string>(new ProducerConfig
+            port = broker.Port;
+            using var producer = KafkaClients.Producer(broker.BootstrapServers, config =>
             {
-                BootstrapServers = bootstrap,
-                Acks = Acks.All,
-                LingerMs = 2,
-                MessageTimeoutMs = 5000,
+                config.LingerMs = 2;
+                config.MessageTimeoutMs = 5000;
                 // No retries: a record the broker stored but did not acknowledge may then be missing, never doubled.
-                MessageSendMaxRetries = 0,
-                EnableIdempotence = false,
-            }).SetLogHandler((_, _) => { }).Build();
+                config.MessageSendMaxRetries = 0;
+                config.EnableIdempotence = false;
+            });
             var killAfter = 20_000;
             for (var i = 0; i < 200_000 && acknowledged.Count < killAfter; i++)
             {
@@ -51,16 +47,8 @@ public class BrokerCrashTests : IDisposable
         }
         Assert.True(acknowledged.Count >= 20_000, $"only {acknowledged.Count} records were acknowledged before the kill");
 
-        await using var restarted = PipelineProcess.Start(brokerArgs);
-        await restarted.WaitForPortAsync(port, TimeSpan.FromSeconds(60));
-        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "crash-check",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-        }).SetLogHandler((_, _) => { }).Build();
+        await using var restarted = await BrokerProcess.StartAsync(_dataDirectory.Path, port, "--partitions", "4");
+        using var consumer = KafkaClients.Reader(restarted.BootstrapServers, IsolationLevel.ReadCommitted);
         consumer.Assign(Enumerable.Range(0, 4).Select(p => new TopicPartitionOffset("crash-test", p, Offset.Beginning)));
         var seen = new Dictionary<string, (int Partition, long Offset)>();
         var duplicates = 0;
@@ -101,5 +89,5 @@ public class BrokerCrashTests : IDisposable
         }
     }
 
-    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+    public void Dispose() => _dataDirectory.Dispose();
 }
