@@ -17,6 +17,8 @@ public static class PipelineCli
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(TopicsCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
+        root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(DedupCommand.Create());
         ShowHelpWhenNoVerbIsGiven(root);
         return root;
     }

@@ -1,3 +1,4 @@
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol;
 using StreamingPipeline.Protocol.Messages;
@@ -21,8 +22,8 @@ public sealed class AddPartitionsToTxnHandler(BrokerState broker) : ApiHandler<A
 
     protected override async ValueTask<AddPartitionsToTxnResponse?> HandleAsync(RequestContext context, AddPartitionsToTxnRequest request, CancellationToken cancellationToken)
     {
-        var partitions = request.V3AndBelowTopics.SelectMany(t => t.Partitions.Select(p => (t.Name, Partition: p))).ToList();
-        var unknown = partitions.Where(p => broker.Logs.GetPartition(p.Name, p.Partition) is null).ToHashSet();
+        var partitions = request.V3AndBelowTopics.SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Name, p))).ToList();
+        var unknown = partitions.Where(p => broker.Logs.GetPartition(p.Topic, p.Partition) is null).ToHashSet();
         ErrorCode error;
         if (unknown.Count > 0)
         {
@@ -49,7 +50,7 @@ public sealed class AddPartitionsToTxnHandler(BrokerState broker) : ApiHandler<A
                 ResultsByPartition = t.Partitions.Select(p => new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult
                 {
                     PartitionIndex = p,
-                    PartitionErrorCode = (short)(unknown.Contains((t.Name, p)) ? ErrorCode.UnknownTopicOrPartition : error),
+                    PartitionErrorCode = (short)(unknown.Contains(new TopicPartition(t.Name, p)) ? ErrorCode.UnknownTopicOrPartition : error),
                 }).ToList(),
             }).ToList(),
         };

@@ -1,7 +1,6 @@
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol.Messages;
-using JoinGroupRequest = StreamingPipeline.Protocol.Messages.JoinGroupRequest;
 
 namespace StreamingPipeline.Broker.Apis;
 
@@ -18,7 +17,7 @@ public sealed class JoinGroupHandler(BrokerState broker) : ApiHandler<JoinGroupR
     protected override async ValueTask<JoinGroupResponse?> HandleAsync(RequestContext context, JoinGroupRequest request, CancellationToken cancellationToken)
     {
         var rebalanceTimeoutMs = context.ApiVersion >= 1 ? request.RebalanceTimeoutMs : request.SessionTimeoutMs;
-        var result = await broker.Groups.JoinGroupAsync(new Groups.JoinGroupRequest(
+        var result = await broker.Groups.JoinGroupAsync(new JoinGroupCall(
             request.GroupId,
             request.MemberId,
             request.GroupInstanceId,

@@ -1,4 +1,5 @@
 using StreamingPipeline.Broker.Groups;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol;
 using StreamingPipeline.Protocol.Messages;
@@ -16,7 +17,7 @@ public sealed class OffsetFetchHandler(BrokerState broker) : ApiHandler<OffsetFe
 
     protected override ValueTask<OffsetFetchResponse?> HandleAsync(RequestContext context, OffsetFetchRequest request, CancellationToken cancellationToken)
     {
-        var partitions = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new OffsetFetchPartition(t.Name, p))).ToList();
+        var partitions = request.Topics?.SelectMany(t => t.PartitionIndexes.Select(p => new TopicPartition(t.Name, p))).ToList();
         var result = broker.Groups.FetchOffsets(request.GroupId, partitions, request.RequireStable);
         var response = new OffsetFetchResponse
         {

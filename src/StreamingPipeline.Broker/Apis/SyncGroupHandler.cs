@@ -1,7 +1,6 @@
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol.Messages;
-using SyncGroupRequest = StreamingPipeline.Protocol.Messages.SyncGroupRequest;
 
 namespace StreamingPipeline.Broker.Apis;
 
@@ -13,7 +12,7 @@ public sealed class SyncGroupHandler(BrokerState broker) : ApiHandler<SyncGroupR
 
     protected override async ValueTask<SyncGroupResponse?> HandleAsync(RequestContext context, SyncGroupRequest request, CancellationToken cancellationToken)
     {
-        var result = await broker.Groups.SyncGroupAsync(new Groups.SyncGroupRequest(
+        var result = await broker.Groups.SyncGroupAsync(new SyncGroupCall(
             request.GroupId,
             request.GenerationId,
             request.MemberId,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Groups;
@@ -73,7 +74,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// (<paramref name="cancellationToken"/>), the member stays in the rebalance until the rebalance or its session ends, as
     /// in Kafka where a parked JoinGroup outlives its connection.
     /// </summary>
-    public async Task<JoinGroupResult> JoinGroupAsync(JoinGroupRequest request, CancellationToken cancellationToken)
+    public async Task<JoinGroupResult> JoinGroupAsync(JoinGroupCall request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.GroupId))
@@ -105,7 +106,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
     }
 
     /// <summary>SyncGroup. The leader's call carries the assignments; followers' calls complete once it arrived.</summary>
-    public async Task<SyncGroupResult> SyncGroupAsync(SyncGroupRequest request, CancellationToken cancellationToken)
+    public async Task<SyncGroupResult> SyncGroupAsync(SyncGroupCall request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.GroupId))
@@ -242,7 +243,7 @@ public sealed class GroupCoordinator : IAsyncDisposable
     /// <paramref name="partitions"/> is null. Partitions without one get offset -1. With <paramref name="requireStable"/>,
     /// partitions with offsets staged by an open transaction get UNSTABLE_OFFSET_COMMIT (the consumer retries).
     /// </summary>
-    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<OffsetFetchPartition>? partitions, bool requireStable)
+    public OffsetFetchResult FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions, bool requireStable)
     {
         if (string.IsNullOrEmpty(groupId))
         {
@@ -290,36 +291,6 @@ public sealed class GroupCoordinator : IAsyncDisposable
             }
         }
         return described;
-    }
-
-    /// <summary>DeleteGroups: removes groups without members, with their committed offsets.</summary>
-    public async Task<IReadOnlyList<DeleteGroupResult>> DeleteGroupsAsync(IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(groupIds);
-        var results = new List<DeleteGroupResult>(groupIds.Count);
-        foreach (var groupId in groupIds)
-        {
-            ErrorCode error;
-            if (string.IsNullOrEmpty(groupId))
-            {
-                error = ErrorCode.InvalidGroupId;
-            }
-            else if (IsDisposed)
-            {
-                error = ErrorCode.NotCoordinator;
-            }
-            else if (!_groups.TryGetValue(groupId, out var group))
-            {
-                error = ErrorCode.GroupIdNotFound;
-            }
-            else
-            {
-                error = group.TryDelete(out var write);
-                error = error == ErrorCode.None ? await WaitForWriteAsync(write, cancellationToken) : error;
-            }
-            results.Add(new DeleteGroupResult(groupId ?? "", error));
-        }
-        return results;
     }
 
     /// <summary>Stops the coordinator: parked JoinGroup and SyncGroup calls get NOT_COORDINATOR, queued writes finish, the file closes.</summary>

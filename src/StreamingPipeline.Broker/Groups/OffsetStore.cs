@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Groups;
@@ -89,7 +90,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     public Task CompleteTransaction(long producerId, bool committed) =>
         Enqueue(new TransactionCompletedEntry(producerId, committed), awaited: true);
 
-    public Task DeleteOffsets(string groupId, IReadOnlyList<TopicPartitionKey> partitions) =>
+    public Task DeleteOffsets(string groupId, IReadOnlyList<TopicPartition> partitions) =>
         Enqueue(new OffsetsDeletedEntry(groupId, partitions), awaited: true);
 
     public Task DeleteGroup(string groupId) => Enqueue(new GroupDeletedEntry(groupId), awaited: true);
@@ -118,7 +119,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     }
 
     /// <summary>Copies a group's committed offsets into <paramref name="into"/>.</summary>
-    public void CopyOffsets(string groupId, List<KeyValuePair<TopicPartitionKey, CommittedOffset>> into)
+    public void CopyOffsets(string groupId, List<KeyValuePair<TopicPartition, CommittedOffset>> into)
     {
         if (!_groups.TryGetValue(groupId, out var group))
         {
@@ -144,7 +145,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     }
 
     /// <summary>Whether an open transaction staged an offset for the partition.</summary>
-    public bool HasPendingTransactionalOffset(string groupId, TopicPartitionKey partition)
+    public bool HasPendingTransactionalOffset(string groupId, TopicPartition partition)
     {
         if (!_groups.TryGetValue(groupId, out var group))
         {
@@ -161,7 +162,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     /// null. With <paramref name="requireStable"/>, a partition with an offset staged by an open transaction reports
     /// <see cref="ErrorCode.UnstableOffsetCommit"/> so the consumer retries, as Kafka does for read_committed consumers.
     /// </summary>
-    public List<OffsetFetchPartitionResult> FetchOffsets(string groupId, IReadOnlyList<OffsetFetchPartition>? partitions, bool requireStable)
+    public List<OffsetFetchPartitionResult> FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions, bool requireStable)
     {
         var results = new List<OffsetFetchPartitionResult>(partitions?.Count ?? 0);
         if (!_groups.TryGetValue(groupId, out var group))
@@ -184,7 +185,7 @@ internal sealed class OffsetStore : IAsyncDisposable
             }
             foreach (var partition in partitions)
             {
-                var key = new TopicPartitionKey(partition.Topic, partition.Partition);
+                var key = new TopicPartition(partition.Topic, partition.Partition);
                 results.Add(group.Offsets.TryGetValue(key, out var offset)
                     ? Fetched(group, key, offset, requireStable)
                     : NoOffset(key.Topic, key.Partition, requireStable && IsPending(group, key) ? ErrorCode.UnstableOffsetCommit : ErrorCode.None));
@@ -200,14 +201,14 @@ internal sealed class OffsetStore : IAsyncDisposable
         _log?.Dispose();
     }
 
-    private static OffsetFetchPartitionResult Fetched(StoredGroup group, TopicPartitionKey key, CommittedOffset offset, bool requireStable) =>
+    private static OffsetFetchPartitionResult Fetched(StoredGroup group, TopicPartition key, CommittedOffset offset, bool requireStable) =>
         requireStable && IsPending(group, key)
             ? NoOffset(key.Topic, key.Partition, ErrorCode.UnstableOffsetCommit)
             : new OffsetFetchPartitionResult(key.Topic, key.Partition, offset.Offset, offset.LeaderEpoch, offset.Metadata ?? "", ErrorCode.None);
 
     private static OffsetFetchPartitionResult NoOffset(string topic, int partition, ErrorCode error) => new(topic, partition, -1, -1, "", error);
 
-    private static bool IsPending(StoredGroup group, TopicPartitionKey partition)
+    private static bool IsPending(StoredGroup group, TopicPartition partition)
     {
         foreach (var pending in group.PendingByProducer.Values)
         {
@@ -394,7 +395,7 @@ internal sealed class OffsetStore : IAsyncDisposable
         return entries;
     }
 
-    private static StoredOffset ToStored(TopicPartitionKey key, CommittedOffset offset) =>
+    private static StoredOffset ToStored(TopicPartition key, CommittedOffset offset) =>
         new(key.Topic, key.Partition, offset.Offset, offset.LeaderEpoch, offset.Metadata, offset.CommitTimestampMs);
 
     /// <summary>Applies an entry that is in the file: during the replay at open, then from the writer loop.</summary>
@@ -409,7 +410,7 @@ internal sealed class OffsetStore : IAsyncDisposable
                     {
                         foreach (var offset in committed.Offsets)
                         {
-                            group.Offsets[new TopicPartitionKey(offset.Topic, offset.Partition)] = ToCommitted(offset);
+                            group.Offsets[new TopicPartition(offset.Topic, offset.Partition)] = ToCommitted(offset);
                         }
                     }
                     break;
@@ -426,7 +427,7 @@ internal sealed class OffsetStore : IAsyncDisposable
                         }
                         foreach (var offset in staged.Offsets)
                         {
-                            pending[new TopicPartitionKey(offset.Topic, offset.Partition)] = ToCommitted(offset);
+                            pending[new TopicPartition(offset.Topic, offset.Partition)] = ToCommitted(offset);
                         }
                     }
                     if (!_groupsByOpenTransaction.TryGetValue(staged.ProducerId, out var groupIds))

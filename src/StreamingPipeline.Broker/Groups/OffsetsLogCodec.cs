@@ -1,3 +1,5 @@
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>
@@ -125,12 +127,12 @@ internal static class OffsetsLogCodec
         return offsets;
     }
 
-    private static TopicPartitionKey[] ReadPartitions(ref OffsetsLogPayloadReader reader)
+    private static TopicPartition[] ReadPartitions(ref OffsetsLogPayloadReader reader)
     {
-        var partitions = new TopicPartitionKey[ReadCount(ref reader)];
+        var partitions = new TopicPartition[ReadCount(ref reader)];
         for (var i = 0; i < partitions.Length; i++)
         {
-            partitions[i] = new TopicPartitionKey(reader.ReadString(), reader.ReadInt32());
+            partitions[i] = new TopicPartition(reader.ReadString(), reader.ReadInt32());
         }
         return partitions;
     }

@@ -1,3 +1,5 @@
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 // The closed set of entries the offsets file holds; OffsetsLogCodec gives each its type byte and layout.
@@ -18,7 +20,7 @@ internal sealed record TransactionCompletedEntry(long ProducerId, bool Committed
 internal sealed record GroupRecordedEntry(string GroupId, string? ProtocolType, int GenerationId) : OffsetsLogEntry;
 
 /// <summary>Committed offsets removed (retention expiry or an OffsetDelete).</summary>
-internal sealed record OffsetsDeletedEntry(string GroupId, IReadOnlyList<TopicPartitionKey> Partitions) : OffsetsLogEntry;
+internal sealed record OffsetsDeletedEntry(string GroupId, IReadOnlyList<TopicPartition> Partitions) : OffsetsLogEntry;
 
 /// <summary>A group removed with everything it stored.</summary>
 internal sealed record GroupDeletedEntry(string GroupId) : OffsetsLogEntry;

@@ -1,3 +1,5 @@
+using StreamingPipeline.Broker.Log;
+
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>
@@ -15,8 +17,8 @@ internal sealed class StoredGroup
 
     public int GenerationId { get; set; }
 
-    public Dictionary<TopicPartitionKey, CommittedOffset> Offsets { get; } = [];
+    public Dictionary<TopicPartition, CommittedOffset> Offsets { get; } = [];
 
     /// <summary>Transactional offsets staged per producer id, waiting for the transaction's end.</summary>
-    public Dictionary<long, Dictionary<TopicPartitionKey, CommittedOffset>> PendingByProducer { get; } = [];
+    public Dictionary<long, Dictionary<TopicPartition, CommittedOffset>> PendingByProducer { get; } = [];
 }

@@ -148,10 +148,6 @@ public sealed class LogManager : IAsyncDisposable
             ? state.Partitions[partition]
             : null;
 
-    /// <summary>Every partition log of a topic, indexed by partition number, or null when the topic does not exist.</summary>
-    public IReadOnlyList<PartitionLog>? GetPartitions(string topic) =>
-        Volatile.Read(ref _snapshot).ByName.TryGetValue(topic, out var state) ? state.Partitions : null;
-
     /// <summary>
     /// Creates a topic, durably before returning, or only checks that it could be created when
     /// <paramref name="validateOnly"/>. Errors as Kafka's CreateTopics: INVALID_TOPIC_EXCEPTION for an illegal or
@@ -222,49 +218,6 @@ public sealed class LogManager : IAsyncDisposable
             Volatile.Write(ref _snapshot, snapshot.With(new TopicState(info, logs)));
             LogMessages.TopicCreated(_logger, name, info.TopicId, partitions);
             return new CreateTopicResult(ErrorCode.None, null, info);
-        }
-    }
-
-    /// <summary>
-    /// Replaces a topic's config overrides (AlterConfigs semantics; compute incremental changes from
-    /// <see cref="TopicInfo.ConfigOverrides"/>), durably, and applies them to every partition.
-    /// UNKNOWN_TOPIC_OR_PARTITION or INVALID_CONFIG on error.
-    /// </summary>
-    public (ErrorCode Error, string? ErrorMessage) AlterTopicConfig(string name, IReadOnlyDictionary<string, string> overrides, bool validateOnly)
-    {
-        ArgumentNullException.ThrowIfNull(overrides);
-        if (!LogConfig.TryApply(Defaults, overrides, out var config, out var configError))
-        {
-            return (ErrorCode.InvalidConfig, configError);
-        }
-        lock (_topicsLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var snapshot = _snapshot;
-            if (!snapshot.ByName.TryGetValue(name, out var state))
-            {
-                return (ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
-            }
-            if (validateOnly)
-            {
-                return (ErrorCode.None, null);
-            }
-            var copy = new Dictionary<string, string>(overrides, StringComparer.Ordinal);
-            try
-            {
-                TopicMetadataFile.Write(_topicsDirectory, new TopicMetadataFile.Contents(name, state.Info.TopicId, state.Info.PartitionCount, copy));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return (ErrorCode.KafkaStorageError, $"Storing the config of topic '{name}' failed: {ex.Message}");
-            }
-            foreach (var log in state.Partitions)
-            {
-                log.Config = config;
-            }
-            var info = state.Info with { Config = config, ConfigOverrides = copy };
-            Volatile.Write(ref _snapshot, snapshot.Without(name).With(new TopicState(info, state.Partitions)));
-            return (ErrorCode.None, null);
         }
     }
 

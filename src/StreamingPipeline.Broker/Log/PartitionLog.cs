@@ -323,25 +323,6 @@ public sealed class PartitionLog : IDisposable
     }
 
     /// <summary>
-    /// The record with the largest timestamp in the log (the first one if several share it) and that timestamp, for
-    /// ListOffsets with MAX_TIMESTAMP (-3); null when the log is empty.
-    /// </summary>
-    public (long Offset, long Timestamp)? FindMaxTimestamp()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return FindMaxTimestampOnce();
-            }
-            catch (ObjectDisposedException) when (attempt < 3 && !_closed)
-            {
-                // A segment was deleted by retention meanwhile; search again.
-            }
-        }
-    }
-
-    /// <summary>
     /// Enumerates the batches from the one containing <paramref name="fromOffset"/> (or the first after it) up to the
     /// log end offset at the start of the enumeration, for rebuilding state such as producer state after a restart.
     /// Each batch's memory is valid only until the enumerator moves on. Deleting the segment being read (retention)
@@ -854,31 +835,6 @@ public sealed class PartitionLog : IDisposable
             }
         }
         return null;
-    }
-
-    private (long Offset, long Timestamp)? FindMaxTimestampOnce()
-    {
-        LogSegment? best = null;
-        foreach (var segment in Volatile.Read(ref _segments))
-        {
-            if (segment.Size > 0 && (best is null || segment.MaxTimestamp > best.MaxTimestamp))
-            {
-                best = segment;
-            }
-        }
-        if (best is null)
-        {
-            return null;
-        }
-        var size = best.Size;
-        if (best.FindBatch(best.OffsetOfMaxTimestamp, size) is not { } location)
-        {
-            return null;
-        }
-        using var cursor = best.OpenCursor(location.Position, size);
-        return cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var batch) == BatchReadStatus.Batch
-            ? RecordTimestampSearch.FindMaxTimestamp(batch.Span)
-            : null;
     }
 
     private async ValueTask WaitForAppendSlowAsync(long offset, CancellationToken cancellationToken)

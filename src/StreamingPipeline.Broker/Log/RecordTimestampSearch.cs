@@ -49,19 +49,6 @@ internal static class RecordTimestampSearch
         return true;
     }
 
-    /// <summary>
-    /// The first record carrying the batch's max timestamp (ListOffsets MAX_TIMESTAMP); the base offset for a
-    /// LogAppendTime or compressed batch.
-    /// </summary>
-    public static (long Offset, long Timestamp) FindMaxTimestamp(ReadOnlySpan<byte> batch)
-    {
-        var header = new RecordBatchHeader(batch);
-        var maxTimestamp = header.MaxTimestamp;
-        return TryFindFirstAtOrAfter(batch, maxTimestamp, out var offset, out var timestamp) && timestamp == maxTimestamp
-            ? (offset, timestamp)
-            : (header.BaseOffset, maxTimestamp);
-    }
-
     /// <summary>Reads a zig-zag varint (Kafka's varint and varlong share the encoding).</summary>
     internal static bool TryReadVarLong(ReadOnlySpan<byte> bytes, ref int position, out long value)
     {

@@ -21,7 +21,7 @@ public interface ITransactionMarkerWriter
         long producerId,
         short producerEpoch,
         bool commit,
-        IReadOnlyCollection<(string Topic, int Partition)> partitions,
+        IReadOnlyCollection<TopicPartition> partitions,
         IReadOnlyCollection<string> groupIds,
         CancellationToken cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Transactions;
@@ -189,7 +190,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         string transactionalId,
         long producerId,
         short producerEpoch,
-        IEnumerable<(string Topic, int Partition)> partitions,
+        IEnumerable<TopicPartition> partitions,
         CancellationToken cancellationToken = default) =>
         AddToTransactionAsync(
             transactionalId, producerId, producerEpoch, cancellationToken,
@@ -282,7 +283,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         {
             return ErrorCode.NotEnoughReplicas;
         }
-        return current.State == TransactionState.Ongoing && current.Partitions.Contains((topic, partition))
+        return current.State == TransactionState.Ongoing && current.Partitions.Contains(new TopicPartition(topic, partition))
             ? ErrorCode.None
             : ErrorCode.InvalidTxnState;
     }

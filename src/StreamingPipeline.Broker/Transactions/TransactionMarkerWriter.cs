@@ -24,7 +24,7 @@ public sealed class TransactionMarkerWriter(
         long producerId,
         short producerEpoch,
         bool commit,
-        IReadOnlyCollection<(string Topic, int Partition)> partitions,
+        IReadOnlyCollection<TopicPartition> partitions,
         IReadOnlyCollection<string> groupIds,
         CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StreamingPipeline.Broker.Log;
 
 namespace StreamingPipeline.Broker.Transactions;
 
@@ -25,7 +26,7 @@ public sealed record TransactionMetadata(
     short LastProducerEpoch,
     int TimeoutMs,
     TransactionState State,
-    ImmutableHashSet<(string Topic, int Partition)> Partitions,
+    ImmutableHashSet<TopicPartition> Partitions,
     ImmutableHashSet<string> GroupIds,
     long TransactionStartMs,
     long LastUpdateMs)

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Text;
+using StreamingPipeline.Broker.Log;
 
 namespace StreamingPipeline.Broker.Transactions;
 
@@ -81,11 +82,11 @@ internal static class TransactionMetadataCodec
         }
         var startMs = reader.Int64();
         var lastUpdateMs = reader.Int64();
-        var partitions = ImmutableHashSet.CreateBuilder<(string Topic, int Partition)>();
+        var partitions = ImmutableHashSet.CreateBuilder<TopicPartition>();
         for (var count = reader.Count(); count > 0; count--)
         {
             var topic = reader.String();
-            partitions.Add((topic, reader.Int32()));
+            partitions.Add(new TopicPartition(topic, reader.Int32()));
         }
         var groups = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         for (var count = reader.Count(); count > 0; count--)

@@ -144,23 +144,6 @@ public sealed class CommittedOffsetsTests : GroupCoordinatorTestBase
     }
 
     [Fact]
-    public async Task DeletingAGroupRemovesItsOffsetsForGood()
-    {
-        await SimpleCommitAsync("old-tool", ("events", 0, 5));
-        await FormStableGroupAsync("busy", "c1");
-
-        var results = await Completed(Coordinator.DeleteGroupsAsync(["old-tool", "busy", "never-existed"], CancellationToken.None));
-
-        Assert.Equal(
-            new[] { ErrorCode.None, ErrorCode.NonEmptyGroup, ErrorCode.GroupIdNotFound },
-            results.Select(result => result.Error));
-        Assert.Equal(-1, Coordinator.FetchOffsets("old-tool", [new("events", 0)], false).Partitions.Single().Offset);
-        await ReopenAsync();
-        Assert.Equal(-1, Coordinator.FetchOffsets("old-tool", [new("events", 0)], false).Partitions.Single().Offset);
-        Assert.DoesNotContain(Coordinator.ListGroups(null), group => group.GroupId == "old-tool");
-    }
-
-    [Fact]
     public async Task OffsetsOfAnEmptyGroupExpireAfterTheRetentionAndTheGroupGoesAway()
     {
         Options = Options with { OffsetsRetention = TimeSpan.FromHours(1), OffsetsRetentionCheckInterval = TimeSpan.FromMinutes(10) };

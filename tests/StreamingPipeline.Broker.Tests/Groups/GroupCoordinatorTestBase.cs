@@ -63,7 +63,7 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
 
     protected static string Text(ReadOnlyMemory<byte> bytes) => Encoding.UTF8.GetString(bytes.Span);
 
-    protected static JoinGroupRequest JoinRequest(
+    protected static JoinGroupCall JoinRequest(
         string groupId,
         string memberId = "",
         string clientId = "consumer",
@@ -84,11 +84,11 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
             "/127.0.0.1",
             requireKnownMemberId);
 
-    protected Task<JoinGroupResult> JoinAsync(JoinGroupRequest request) => Coordinator.JoinGroupAsync(request, CancellationToken.None);
+    protected Task<JoinGroupResult> JoinAsync(JoinGroupCall request) => Coordinator.JoinGroupAsync(request, CancellationToken.None);
 
     protected Task<SyncGroupResult> SyncAsync(string groupId, JoinGroupResult joined, params SyncGroupAssignment[] assignments) =>
         Coordinator.SyncGroupAsync(
-            new SyncGroupRequest(groupId, joined.GenerationId, joined.MemberId, null, joined.ProtocolType, joined.ProtocolName, assignments),
+            new SyncGroupCall(groupId, joined.GenerationId, joined.MemberId, null, joined.ProtocolType, joined.ProtocolName, assignments),
             CancellationToken.None);
 
     /// <summary>

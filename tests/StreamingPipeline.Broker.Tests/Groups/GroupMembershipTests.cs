@@ -327,13 +327,13 @@ public sealed class GroupMembershipTests : GroupCoordinatorTestBase
         var member = (await FormStableGroupAsync("orders", "c1", "c2"))[0];
 
         var unknownMember = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("orders", member.GenerationId, "stranger", null, null, null, []), CancellationToken.None));
+            new SyncGroupCall("orders", member.GenerationId, "stranger", null, null, null, []), CancellationToken.None));
         var oldGeneration = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("orders", member.GenerationId - 1, member.MemberId, null, null, null, []), CancellationToken.None));
+            new SyncGroupCall("orders", member.GenerationId - 1, member.MemberId, null, null, null, []), CancellationToken.None));
         var wrongProtocol = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("orders", member.GenerationId, member.MemberId, null, "consumer", "roundrobin", []), CancellationToken.None));
+            new SyncGroupCall("orders", member.GenerationId, member.MemberId, null, "consumer", "roundrobin", []), CancellationToken.None));
         var unknownGroup = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("nobody", 1, member.MemberId, null, null, null, []), CancellationToken.None));
+            new SyncGroupCall("nobody", 1, member.MemberId, null, null, null, []), CancellationToken.None));
         var stableAgain = await Completed(SyncAsync("orders", member));
 
         Assert.Equal(ErrorCode.UnknownMemberId, unknownMember.Error);
@@ -348,7 +348,7 @@ public sealed class GroupMembershipTests : GroupCoordinatorTestBase
         Coordinator.LeaveGroup("other2", [new LeaveGroupMember(other.MemberId, null)]);
         var remaining = Coordinator.DescribeGroups(["other2"]).Single().Members.Single();
         var duringRebalance = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("other2", other.GenerationId, remaining.MemberId, null, null, null, []), CancellationToken.None));
+            new SyncGroupCall("other2", other.GenerationId, remaining.MemberId, null, null, null, []), CancellationToken.None));
         Assert.Equal(ErrorCode.RebalanceInProgress, duringRebalance.Error);
     }
 
@@ -401,7 +401,7 @@ public sealed class GroupMembershipTests : GroupCoordinatorTestBase
         Assert.Equal(ErrorCode.None, Coordinator.Heartbeat("orders", leader.GenerationId, leader.MemberId, null));
         Assert.Equal(ErrorCode.FencedInstanceId, Coordinator.Heartbeat("orders", follower.GenerationId, follower.MemberId, followerInstance));
         var synced = await Completed(Coordinator.SyncGroupAsync(
-            new SyncGroupRequest("orders", restarted.GenerationId, restarted.MemberId, followerInstance, null, null, []), CancellationToken.None));
+            new SyncGroupCall("orders", restarted.GenerationId, restarted.MemberId, followerInstance, null, null, []), CancellationToken.None));
         Assert.Equal($"for {follower.MemberId}", Text(synced.Assignment));
 
         var left = Coordinator.LeaveGroup("orders", [new LeaveGroupMember("", followerInstance)]);

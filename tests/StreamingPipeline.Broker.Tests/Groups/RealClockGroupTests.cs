@@ -140,11 +140,11 @@ public sealed class RealClockGroupTests : IAsyncLifetime
     private Task<GroupCoordinator> OpenAsync() =>
         GroupCoordinator.OpenAsync(Path.Combine(_directory.Path, "offsets"), _options, TimeProvider.System, NullLogger.Instance, CancellationToken.None);
 
-    private static JoinGroupRequest Join(string clientId, string memberId = "", TimeSpan? sessionTimeout = null) =>
+    private static JoinGroupCall Join(string clientId, string memberId = "", TimeSpan? sessionTimeout = null) =>
         new("orders", memberId, null, "consumer", [new JoinGroupProtocol("range", new byte[] { 0 })],
             sessionTimeout ?? TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), clientId, "/127.0.0.1", RequireKnownMemberId: false);
 
     private Task<SyncGroupResult> Sync(JoinGroupResult joined, SyncGroupAssignment[] assignments) =>
         _coordinator.SyncGroupAsync(
-            new SyncGroupRequest("orders", joined.GenerationId, joined.MemberId, null, null, null, assignments), CancellationToken.None);
+            new SyncGroupCall("orders", joined.GenerationId, joined.MemberId, null, null, null, assignments), CancellationToken.None);
 }

@@ -55,22 +55,4 @@ public sealed class PartitionLogTimestampTests
         Assert.Equal((0L, 50_000L), log.FindOffsetByTimestamp(10));
         Assert.Equal((2L, 51_000L), log.FindOffsetByTimestamp(50_001));
     }
-
-    [Fact]
-    public void FindMaxTimestampReturnsTheFirstRecordWithTheLargestTimestamp()
-    {
-        using var dir = new TempDirectory();
-        using var log = TestLogs.Open(dir.Path);
-        Assert.Null(log.FindMaxTimestamp());
-        for (var i = 0; i < 30; i++)
-        {
-            // Batch 12 holds the newest records: 90_000, 90_001, 90_000 at offsets 36..38.
-            var timestamps = i == 12 ? new long[] { 90_000, 90_001, 90_000 } : [1_000 + i, 1_000 + i, 1_000 + i];
-            log.Append(RecordBatchBuilder.Build(timestamps.Select(t => ((byte[]?)null, (byte[]?)new byte[4], t)).ToList()));
-        }
-        log.Append(RecordBatchBuilder.Build([(null, new byte[4], 90_001)]));
-
-        Assert.True(log.SegmentCount > 2);
-        Assert.Equal((37L, 90_001L), log.FindMaxTimestamp());
-    }
 }

@@ -31,7 +31,7 @@ public sealed class PartitionProducerStateTests : IAsyncLifetime
     {
         using var log = OpenLog();
         var producer = await _coordinator.InitProducerIdAsync(TransactionalId, 60_000);
-        await _coordinator.AddPartitionsToTxnAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [("out", 0)]);
+        await _coordinator.AddPartitionsToTxnAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [new TopicPartition("out", 0)]);
 
         Append(log, Plain(2));
         Assert.Equal(2, log.LastStableOffset);
@@ -114,7 +114,7 @@ public sealed class PartitionProducerStateTests : IAsyncLifetime
     {
         using var log = OpenLog(TestLogs.Small with { RetentionBytes = 1024 });
         var producer = await _coordinator.InitProducerIdAsync(TransactionalId, 60_000);
-        await _coordinator.AddPartitionsToTxnAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [("out", 0)]);
+        await _coordinator.AddPartitionsToTxnAsync(TransactionalId, producer.ProducerId, producer.ProducerEpoch, [new TopicPartition("out", 0)]);
         Append(log, Transactional(producer, baseSequence: 0, count: 2), TransactionalId);
         Append(log, Marker(producer, commit: false), origin: AppendOrigin.Coordinator);
         var index = ((PartitionProducerState)log.AppendGuard!).AbortedTransactions;

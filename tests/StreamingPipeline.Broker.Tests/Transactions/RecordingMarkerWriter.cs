@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
 
 namespace StreamingPipeline.Broker.Tests.Transactions;
@@ -8,7 +9,7 @@ internal sealed record MarkerCall(
     long ProducerId,
     short ProducerEpoch,
     bool Commit,
-    IReadOnlySet<(string Topic, int Partition)> Partitions,
+    IReadOnlySet<TopicPartition> Partitions,
     IReadOnlySet<string> GroupIds);
 
 /// <summary>
@@ -31,7 +32,7 @@ internal sealed class RecordingMarkerWriter : ITransactionMarkerWriter
         long producerId,
         short producerEpoch,
         bool commit,
-        IReadOnlyCollection<(string Topic, int Partition)> partitions,
+        IReadOnlyCollection<TopicPartition> partitions,
         IReadOnlyCollection<string> groupIds,
         CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
 
@@ -11,7 +12,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
 {
     private const string Id = "copier-3";
     private const int Timeout = 60_000;
-    private static readonly (string Topic, int Partition)[] _outputs = [("output", 0), ("output", 5)];
+    private static readonly TopicPartition[] _outputs = [new TopicPartition("output", 0), new TopicPartition("output", 5)];
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
 
@@ -8,7 +9,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
 {
     private const string Id = "dedup-task-0";
     private const int Timeout = 60_000;
-    private static readonly (string Topic, int Partition)[] _outputs = [("output", 0), ("output", 1)];
+    private static readonly TopicPartition[] _outputs = [new TopicPartition("output", 0), new TopicPartition("output", 1)];
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
@@ -99,12 +100,12 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true);
 
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [("output", 7)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [new TopicPartition("output", 7)]);
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: false);
 
         var second = _markers.Calls.Last();
         Assert.False(second.Commit);
-        Assert.True(second.Partitions.SetEquals([("output", 7)]));
+        Assert.True(second.Partitions.SetEquals([new TopicPartition("output", 7)]));
         Assert.Equal(TransactionState.CompleteAbort, _coordinator.GetTransaction(Id)!.State);
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
 
 namespace StreamingPipeline.Broker.Tests.Transactions;
@@ -16,7 +17,7 @@ public sealed class TransactionLogTests : IDisposable
     {
         var ongoing = Metadata("a", TransactionState.Ongoing) with
         {
-            Partitions = [("orders", 0), ("orders", 3), ("données", 1)],
+            Partitions = [new TopicPartition("orders", 0), new TopicPartition("orders", 3), new TopicPartition("données", 1)],
             GroupIds = ["group-1", "group-2"],
         };
         var (log, state) = await TransactionLog.OpenAsync(_directory.Path, flushToDisk: false);

@@ -14,16 +14,16 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     private const string Id = "dedup-0";
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new();
-    private readonly Dictionary<(string Topic, int Partition), (TestPartition Log, ProducerStateManager State)> _partitions = [];
+    private readonly Dictionary<TopicPartition, (TestPartition Log, ProducerStateManager State)> _partitions = [];
     private readonly List<(string Group, bool Commit)> _completedGroups = [];
     private TransactionCoordinator _coordinator = null!;
 
     public async Task InitializeAsync()
     {
-        foreach (var partition in new[] { ("output", 0), ("output", 1) })
+        foreach (var partition in new TopicPartition[] { new("output", 0), new("output", 1) })
         {
             var log = new TestPartition();
-            var state = ProducerStateManager.Open(_directory.Combine($"{partition.Item1}-{partition.Item2}"), 0, 0, log.ReadFrom, time: _time);
+            var state = ProducerStateManager.Open(_directory.Combine($"{partition.Topic}-{partition.Partition}"), 0, 0, log.ReadFrom, time: _time);
             _partitions[partition] = (log, state);
         }
         _coordinator = await TransactionCoordinator.OpenAsync(
@@ -45,7 +45,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, 60_000);
         var pid = producer.ProducerId;
-        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
         Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 0, recordCount: 3, transactional: true)));
         Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 3, recordCount: 2, transactional: true)));
         Assert.Equal(0, LastStableOffset("output", 0));
@@ -53,14 +53,14 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: true);
         Assert.Equal(6, LastStableOffset("output", 0)); // 5 records and the marker
 
-        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
         await _coordinator.AddOffsetsToTxnAsync(Id, pid, 0, "dedup");
         Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 5, recordCount: 2, transactional: true)));
         Assert.Equal(6, LastStableOffset("output", 0));
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: false);
 
         Assert.Equal(9, LastStableOffset("output", 0));
-        Assert.Equal([new AbortedTransaction(pid, 6, 8, 9)], _partitions[("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 9));
+        Assert.Equal([new AbortedTransaction(pid, 6, 8, 9)], _partitions[new TopicPartition("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 9));
         Assert.Equal([("dedup", false)], _completedGroups);
     }
 
@@ -68,10 +68,10 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     public async Task TransactionalWriteToAPartitionNotAddedIsRejected()
     {
         var pid = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
-        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 0)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
 
         Assert.Equal(ErrorCode.InvalidTxnState, Produce("output", 1, RecordBatchBuilder.HeaderOnly(pid, 0, 0, transactional: true)));
-        Assert.Equal(0, _partitions[("output", 1)].Log.EndOffset);
+        Assert.Equal(0, _partitions[new TopicPartition("output", 1)].Log.EndOffset);
         Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 0, transactional: true)));
     }
 
@@ -79,7 +79,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     public async Task NewIncarnationAbortsTheZombiesDataAndFencesItsWrites()
     {
         var zombie = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
-        await _coordinator.AddPartitionsToTxnAsync(Id, zombie, 0, [("output", 0), ("output", 1)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, zombie, 0, [new TopicPartition("output", 0), new TopicPartition("output", 1)]);
         Produce("output", 0, RecordBatchBuilder.HeaderOnly(zombie, 0, 0, recordCount: 4, transactional: true));
         Produce("output", 1, RecordBatchBuilder.HeaderOnly(zombie, 0, 0, recordCount: 1, transactional: true));
 
@@ -88,7 +88,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         Assert.Equal(2, successor.ProducerEpoch);
         Assert.Equal(5, LastStableOffset("output", 0));
         Assert.Equal(2, LastStableOffset("output", 1));
-        Assert.Single(_partitions[("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 5));
+        Assert.Single(_partitions[new TopicPartition("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 5));
         Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 0, RecordBatchBuilder.HeaderOnly(zombie, 0, 4, transactional: true)));
         Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 1, RecordBatchBuilder.HeaderOnly(zombie, 0, 1, transactional: true)));
     }
@@ -97,7 +97,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     public async Task AbandonedTransactionIsAbortedByTheTimeoutAndStopsHoldingBackReaders()
     {
         var pid = (await _coordinator.InitProducerIdAsync(Id, 10_000)).ProducerId;
-        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [("output", 1)]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 1)]);
         Produce("output", 1, RecordBatchBuilder.HeaderOnly(pid, 0, 0, recordCount: 2, transactional: true));
         Assert.Equal(0, LastStableOffset("output", 1));
 
@@ -111,7 +111,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         long producerId,
         short producerEpoch,
         bool commit,
-        IReadOnlyCollection<(string Topic, int Partition)> partitions,
+        IReadOnlyCollection<TopicPartition> partitions,
         IReadOnlyCollection<string> groupIds,
         CancellationToken cancellationToken)
     {
@@ -132,7 +132,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     /// <summary>The produce path as the Produce handler will run it, under the partition's append lock.</summary>
     private ErrorCode Produce(string topic, int partition, byte[] batch)
     {
-        var (log, state) = _partitions[(topic, partition)];
+        var (log, state) = _partitions[new TopicPartition(topic, partition)];
         var info = ProducerBatch.Read(batch);
         var check = state.CheckAppend(info, AppendOrigin.Client);
         if (!check.ShouldAppend)
@@ -154,7 +154,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
 
     private long LastStableOffset(string topic, int partition)
     {
-        var (log, state) = _partitions[(topic, partition)];
+        var (log, state) = _partitions[new TopicPartition(topic, partition)];
         return state.LastStableOffset(log.EndOffset);
     }
 }

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Processing;
+
+namespace StreamingPipeline.Cli.Processing;
+
+/// <summary>Runs one processing job from its command line until Ctrl+C/SIGTERM, with its status display and exit codes.</summary>
+public static class JobRunner
+{
+    /// <summary>Runs <paramref name="job"/>; returns the exit code (3 with one line on stderr when it cannot run).</summary>
+    public static async Task<int> RunAsync(IStreamJob job, JobOptions options, ParseResult parse, CancellationToken cancellationToken)
+    {
+        using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(options.Verbosity)!);
+        var logger = loggers.CreateLogger("pipeline." + job.Name);
+        var settings = options.ToProcessingOptions(parse, call =>
+        {
+            // A hung client call (librdkafka issues 5456, 5511): exit so a supervisor restarts a fresh incarnation,
+            // which resumes from the committed offsets.
+            Console.Error.WriteLine($"error: {call} hung; exiting so a fresh instance can take over");
+            Environment.Exit(ExitCodes.Failure);
+        });
+        var processor = new StreamProcessor(job, settings, loggers);
+        var run = processor.RunAsync(cancellationToken);
+        try
+        {
+            await StatusDisplay.ShowAsync(job.Name, processor.Metrics, run, Console.IsErrorRedirected, parse.GetValue(options.StatsInterval));
+            await run;
+            logger.LogInformation("{Job} stopped after {Commits} commits ({Records} records committed)", job.Name, processor.Metrics.Commits, processor.Metrics.CommittedRecords);
+            return ExitCodes.Ok;
+        }
+        catch (ProcessingConfigurationException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (KafkaException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {job.Name} failed: {ex.Error.Code} {ex.Error.Reason}");
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is TimeoutException or IOException or InvalidOperationException)
+        {
+            await Console.Error.WriteLineAsync($"error: {job.Name} failed: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,311 @@
+using System.Buffers.Binary;
+using System.Text;
+using RocksDbSharp;
+
+namespace StreamingPipeline.Processing.State;
+
+/// <summary>
+/// The RocksDB backend. Three column families:
+/// <c>keys</c> (key -> bucket, 8 bytes little-endian; bloom-filtered for the point lookup),
+/// <c>expiry</c> (bucket big-endian ++ key -> empty: each bucket's keys, contiguous, so expiry reads only the
+/// expired bucket and drops it with one range delete) and
+/// <c>meta</c> (format marker, checkpoint, per-bucket key counts).
+/// A commit is one WriteBatch (WAL on, not fsynced: a lost tail only makes the checkpoint older, and the caller
+/// catches up from its output). Not thread-safe: one task owns the store.
+/// </summary>
+public sealed class RocksDbBucketStateStore : IBucketStateStore
+{
+    private const string FormatMarker = "streaming-pipeline bucket-state v1";
+    private static readonly byte[] s_formatKey = "format"u8.ToArray();
+    private static readonly byte[] s_checkpointKey = "checkpoint"u8.ToArray();
+    private const byte CountKeyPrefix = (byte)'c';
+
+    private readonly string _directory;
+    private readonly RocksDb _db;
+    private readonly ColumnFamilyHandle _keys;
+    private readonly ColumnFamilyHandle _expiry;
+    private readonly ColumnFamilyHandle _meta;
+    private readonly WriteOptions _writeOptions = new();
+    private readonly ReadOptions _readOptions = new();
+    private readonly StagedChanges _staged = new();
+    // Native options and the block cache must outlive the database; these references keep their finalizers away.
+    private readonly object[] _nativeOptions;
+    private readonly SortedDictionary<long, long> _countByBucket;
+    private readonly byte[] _expiryKeyBuffer = new byte[256];
+
+    private RocksDbBucketStateStore(string directory, RocksDb db, object[] nativeOptions)
+    {
+        _nativeOptions = nativeOptions;
+        _directory = directory;
+        _db = db;
+        _keys = db.GetColumnFamily("keys");
+        _expiry = db.GetColumnFamily("expiry");
+        _meta = db.GetColumnFamily("meta");
+        _countByBucket = ReadCounts();
+        Checkpoint = ReadCheckpoint();
+    }
+
+    /// <inheritdoc />
+    public StateCheckpoint? Checkpoint { get; private set; }
+
+    /// <summary>The directory the database lives in.</summary>
+    public string Directory => _directory;
+
+    /// <summary>Opens the state in <paramref name="directory"/>, creating it when absent or empty.</summary>
+    /// <exception cref="StateStoreException">The directory holds something else, or RocksDB cannot open it.</exception>
+    public static RocksDbBucketStateStore Open(string directory)
+    {
+        var path = Path.GetFullPath(directory);
+        var isNew = !System.IO.Directory.Exists(path) || !System.IO.Directory.EnumerateFileSystemEntries(path).Any();
+        if (!isNew)
+        {
+            CheckIsStateDirectory(path);
+        }
+        System.IO.Directory.CreateDirectory(path);
+        var blockCache = Cache.CreateLru(32UL << 20);
+        var table = new BlockBasedTableOptions()
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false))
+            .SetBlockCache(blockCache)
+            .SetFormatVersion(5);
+        var keysOptions = new ColumnFamilyOptions()
+            .SetBlockBasedTableFactory(table)
+            .SetWriteBufferSize(32UL << 20)
+            .SetCompression(Compression.Lz4);
+        var families = new ColumnFamilies
+        {
+            { "keys", keysOptions },
+            { "expiry", new ColumnFamilyOptions().SetWriteBufferSize(16UL << 20).SetCompression(Compression.Lz4) },
+            { "meta", new ColumnFamilyOptions() },
+        };
+        var options = new DbOptions()
+            .SetCreateIfMissing(true)
+            .SetCreateMissingColumnFamilies(true)
+            .SetKeepLogFileNum(2)
+            .SetMaxLogFileSize(1UL << 20);
+        RocksDb db;
+        try
+        {
+            db = RocksDb.Open(options, path, families);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StateStoreException($"cannot open state at {path}: {FirstLine(e.Message)}", e);
+        }
+        try
+        {
+            var format = db.Get(s_formatKey, db.GetColumnFamily("meta"));
+            if (format is null && isNew)
+            {
+                db.Put(s_formatKey, Encoding.UTF8.GetBytes(FormatMarker), db.GetColumnFamily("meta"));
+            }
+            else if (format is null || Encoding.UTF8.GetString(format) != FormatMarker)
+            {
+                throw new StateStoreException($"{path} holds RocksDB data that is not this pipeline's state (format marker missing or different)");
+            }
+            return new RocksDbBucketStateStore(path, db, [options, families, table, blockCache]);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool TryGetBucket(ReadOnlySpan<byte> key, out long bucket)
+    {
+        if (_staged.TryGet(key, out bucket))
+        {
+            return true;
+        }
+        Span<byte> value = stackalloc byte[8];
+        if (_db.GetFixedSizeValue(key, value, _keys, _readOptions))
+        {
+            bucket = BinaryPrimitives.ReadInt64LittleEndian(value);
+            return true;
+        }
+        bucket = 0;
+        return false;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The caller puts only a key that is absent or whose bucket is expired, which keeps the key counts exact without a read.</remarks>
+    public void Put(ReadOnlySpan<byte> key, long bucket) => _staged.Put(key, bucket);
+
+    /// <inheritdoc />
+    public void ExpireBefore(long firstRetainedBucket) => _staged.Expire(firstRetainedBucket);
+
+    /// <inheritdoc />
+    public void Commit(StateCheckpoint checkpoint)
+    {
+        var counts = new SortedDictionary<long, long>(_countByBucket);
+        using var batch = new WriteBatch();
+        // Deletes first: a key re-put in this transaction after its old bucket expired is written after its delete.
+        if (_staged.ExpireBefore is { } floor)
+        {
+            foreach (var bucket in _countByBucket.Keys.TakeWhile(b => b < floor))
+            {
+                DeleteBucket(batch, bucket);
+                counts.Remove(bucket);
+            }
+        }
+        Span<byte> value = stackalloc byte[8];
+        foreach (var (key, bucket) in _staged.LivePuts())
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(value, bucket);
+            batch.Put(key, value, _keys);
+            batch.Put(ExpiryKey(bucket, key), ReadOnlySpan<byte>.Empty, _expiry);
+            counts[bucket] = counts.GetValueOrDefault(bucket) + 1;
+        }
+        Span<byte> countKey = stackalloc byte[9];
+        foreach (var (bucket, count) in counts)
+        {
+            if (!_countByBucket.TryGetValue(bucket, out var before) || before != count)
+            {
+                WriteCountKey(countKey, bucket);
+                BinaryPrimitives.WriteInt64LittleEndian(value, count);
+                batch.Put(countKey, value, _meta);
+            }
+        }
+        Span<byte> checkpointValue = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(checkpointValue, checkpoint.OutputOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(checkpointValue[8..], checkpoint.StreamTime);
+        batch.Put(s_checkpointKey, checkpointValue, _meta);
+        try
+        {
+            _db.Write(batch, _writeOptions);
+        }
+        catch (RocksDbException e)
+        {
+            throw new StateStoreException($"cannot write state at {_directory}: {FirstLine(e.Message)}", e);
+        }
+        _countByBucket.Clear();
+        foreach (var (bucket, count) in counts)
+        {
+            _countByBucket.Add(bucket, count);
+        }
+        _staged.Clear();
+        Checkpoint = checkpoint;
+    }
+
+    /// <inheritdoc />
+    public void DiscardStaged() => _staged.Clear();
+
+    /// <inheritdoc />
+    public StateStoreStats GetStats()
+    {
+        long memtables = 0;
+        foreach (var family in new[] { _keys, _expiry, _meta })
+        {
+            memtables += long.TryParse(_db.GetProperty("rocksdb.cur-size-all-mem-tables", family), out var bytes) ? bytes : 0;
+        }
+        var onDisk = new DirectoryInfo(_directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        return new StateStoreStats(_countByBucket.Values.Sum(), _countByBucket.Count, onDisk, memtables);
+    }
+
+    /// <summary>Flushes the memtables and compacts every column family, so expired data leaves the disk now (measurements, tests).</summary>
+    public void CompactAll()
+    {
+        _db.Flush(new FlushOptions().SetWaitForFlush(true));
+        foreach (var family in new[] { _keys, _expiry, _meta })
+        {
+            _db.CompactRange((byte[]?)null, null, family);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _staged.Clear();
+        // Options, caches and handles are released by their finalizers (RocksDbSharp gives them no Dispose).
+        _db.Dispose();
+        GC.KeepAlive(_nativeOptions);
+    }
+
+    private void DeleteBucket(WriteBatch batch, long bucket)
+    {
+        var start = new byte[8];
+        var end = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(start, bucket);
+        BinaryPrimitives.WriteInt64BigEndian(end, bucket + 1);
+        var readOptions = new ReadOptions().SetIterateUpperBound(end).SetFillCache(false);
+        using (var iterator = _db.NewIterator(_expiry, readOptions))
+        {
+            for (iterator.Seek(start); iterator.Valid(); iterator.Next())
+            {
+                batch.Delete(iterator.GetKeySpan()[8..], _keys);
+            }
+        }
+        batch.DeleteRange(start, 8, end, 8, _expiry);
+        Span<byte> countKey = stackalloc byte[9];
+        WriteCountKey(countKey, bucket);
+        batch.Delete(countKey, _meta);
+    }
+
+    private ReadOnlySpan<byte> ExpiryKey(long bucket, byte[] key)
+    {
+        var buffer = 8 + key.Length <= _expiryKeyBuffer.Length ? _expiryKeyBuffer : new byte[8 + key.Length];
+        BinaryPrimitives.WriteInt64BigEndian(buffer, bucket);
+        key.CopyTo(buffer, 8);
+        return buffer.AsSpan(0, 8 + key.Length);
+    }
+
+    private static void WriteCountKey(Span<byte> destination, long bucket)
+    {
+        destination[0] = CountKeyPrefix;
+        BinaryPrimitives.WriteInt64BigEndian(destination[1..], bucket);
+    }
+
+    private SortedDictionary<long, long> ReadCounts()
+    {
+        var counts = new SortedDictionary<long, long>();
+        using var iterator = _db.NewIterator(_meta);
+        for (iterator.Seek([CountKeyPrefix]); iterator.Valid(); iterator.Next())
+        {
+            var key = iterator.GetKeySpan();
+            if (key.Length != 9 || key[0] != CountKeyPrefix)
+            {
+                break;
+            }
+            counts.Add(BinaryPrimitives.ReadInt64BigEndian(key[1..]), BinaryPrimitives.ReadInt64LittleEndian(iterator.GetValueSpan()));
+        }
+        return counts;
+    }
+
+    private StateCheckpoint? ReadCheckpoint()
+    {
+        var value = _db.Get(s_checkpointKey, _meta);
+        if (value is null)
+        {
+            return null;
+        }
+        if (value.Length != 16)
+        {
+            throw new StateStoreException($"{_directory} has a damaged checkpoint ({value.Length} bytes, expected 16)");
+        }
+        return new StateCheckpoint(BinaryPrimitives.ReadInt64LittleEndian(value), BinaryPrimitives.ReadInt64LittleEndian(value.AsSpan(8)));
+    }
+
+    private static void CheckIsStateDirectory(string path)
+    {
+        if (!File.Exists(Path.Combine(path, "CURRENT")))
+        {
+            throw new StateStoreException($"{path} is not empty and holds no RocksDB database; refusing to use it as state");
+        }
+        if (!RocksDb.TryListColumnFamilies(new DbOptions(), path, out var families))
+        {
+            throw new StateStoreException($"cannot open state at {path}: its RocksDB metadata is unreadable");
+        }
+        string[] expected = ["keys", "expiry", "meta"];
+        if (!expected.All(families.Contains))
+        {
+            throw new StateStoreException($"{path} holds a RocksDB database that is not this pipeline's state (column families: {string.Join(", ", families)})");
+        }
+    }
+
+    private static string FirstLine(string message)
+    {
+        var end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
+    }
+}
