@@ -81,6 +81,11 @@ public sealed class StreamProcessor
                 {
                     Recover(ex);
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Stopped during a restore: the tasks that restored are disposed with the rest below.
+                    break;
+                }
                 if (lagUpdated.ElapsedMilliseconds >= 1000)
                 {
                     UpdateLag();
@@ -151,7 +156,11 @@ public sealed class StreamProcessor
             var result = consumer.Consume(wait);
             while (result is not null && _rebalances == rebalances)
             {
-                if (!result.IsPartitionEOF && _runners.ContainsKey(result.Partition.Value))
+                if (!_runners.ContainsKey(result.Partition.Value))
+                {
+                    _logger.LogWarning("record of unassigned partition {Partition} at {Offset} skipped", result.Partition.Value, result.Offset.Value);
+                }
+                else if (!result.IsPartitionEOF)
                 {
                     if (!_batch.TryGetValue(result.Partition.Value, out var records))
                     {
@@ -228,6 +237,7 @@ public sealed class StreamProcessor
         Guarded("commit_transaction", () => CommitWithRetries(producer));
         _inTransaction = false;
         Metrics.AddCommit(_recordsInTransaction, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _logger.LogDebug("committed {Records} records: {Offsets}", _recordsInTransaction, string.Join(",", offsets.Select(o => $"{o.Partition.Value}@{o.Offset.Value}")));
         foreach (var (partition, runner) in _runners.ToList())
         {
             if (!runner.WaitForDeliveries(_options.RequestTimeout))

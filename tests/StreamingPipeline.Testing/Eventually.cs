@@ -4,7 +4,7 @@ namespace StreamingPipeline.Testing;
 public static class Eventually
 {
     /// <summary>Generous, because the machine running the tests may be loaded; a passing test never waits this long.</summary>
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan _interval = TimeSpan.FromMilliseconds(10);
 

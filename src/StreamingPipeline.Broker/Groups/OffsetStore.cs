@@ -52,7 +52,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     public static async Task<OffsetStore> OpenAsync(string directory, GroupCoordinatorOptions options, ILogger logger, CancellationToken cancellationToken)
     {
         var store = new OffsetStore(options, logger);
-        store._log = await OffsetsLog.OpenAsync(directory, store.Apply, logger, cancellationToken);
+        store._log = await OffsetsLog.OpenAsync(directory, store.Apply, options.FlushToDiskOnWrite, logger, cancellationToken);
         try
         {
             if (store.ShouldRewrite())
@@ -273,7 +273,7 @@ internal sealed class OffsetStore : IAsyncDisposable
             {
                 if (buffer.Length > 0)
                 {
-                    await Log.AppendAsync(buffer.WrittenMemory, _options.FlushToDiskOnWrite, CancellationToken.None);
+                    await Log.AppendAsync(buffer.WrittenMemory, CancellationToken.None);
                 }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Groups;
 
@@ -36,7 +36,7 @@ internal sealed class OffsetsLogBuffer
         _frameStart = -1;
     }
 
-    public void BeginFrame(byte version)
+    public void BeginFrame(short version)
     {
         if (_frameStart >= 0)
         {
@@ -44,9 +44,9 @@ internal sealed class OffsetsLogBuffer
         }
         _frameStart = _length;
         // The length and checksum are written by EndFrame, once the payload's size is known.
-        Reserve(OffsetsLogCodec.LengthSize + OffsetsLogCodec.ChecksumSize);
-        _length += OffsetsLogCodec.LengthSize + OffsetsLogCodec.ChecksumSize;
-        WriteByte(version);
+        Reserve(ChecksummedFrame.HeaderSize);
+        BinaryPrimitives.WriteInt16BigEndian(_bytes.AsSpan(_length + ChecksummedFrame.HeaderSize - sizeof(short)), version);
+        _length += ChecksummedFrame.HeaderSize;
     }
 
     public void EndFrame()
@@ -55,15 +55,12 @@ internal sealed class OffsetsLogBuffer
         {
             throw new InvalidOperationException("No frame is open.");
         }
-        var frameLength = _length - _frameStart - OffsetsLogCodec.LengthSize;
-        if (frameLength > OffsetsLogCodec.MaxFrameLength)
+        var frameLength = _length - _frameStart - ChecksummedFrame.LengthSize;
+        if (frameLength > ChecksummedFrame.MaxFrameSize)
         {
-            throw new InvalidOperationException($"An offsets log entry of {frameLength} bytes exceeds the {OffsetsLogCodec.MaxFrameLength}-byte limit.");
+            throw new InvalidOperationException($"An offsets log entry of {frameLength} bytes exceeds the {ChecksummedFrame.MaxFrameSize}-byte limit.");
         }
-        var checkedStart = _frameStart + OffsetsLogCodec.LengthSize + OffsetsLogCodec.ChecksumSize;
-        var checksum = Crc32C.Compute(_bytes.AsSpan(checkedStart, _length - checkedStart));
-        BinaryPrimitives.WriteInt32BigEndian(_bytes.AsSpan(_frameStart), frameLength);
-        BinaryPrimitives.WriteUInt32BigEndian(_bytes.AsSpan(_frameStart + OffsetsLogCodec.LengthSize), checksum);
+        ChecksummedFrame.Seal(_bytes.AsSpan(_frameStart, _length - _frameStart));
         _frameStart = -1;
     }
 

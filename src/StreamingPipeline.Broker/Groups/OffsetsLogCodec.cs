@@ -1,26 +1,20 @@
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>
-/// The layout of the offsets file. Each entry is a frame <c>[length int32][crc32c uint32][version int8][payload]</c>:
-/// the length counts the bytes after itself, the CRC-32C covers version and payload, and the payload starts with the
-/// entry type. All integers are big-endian; strings are an int32 UTF-8 byte count (-1 for null) and the bytes.
+/// The layout of the offsets file's entries. Each is a <see cref="ChecksummedFrame"/> (version 2) whose payload starts
+/// with the entry type. All integers are big-endian; strings are an int32 UTF-8 byte count (-1 for null) and the bytes.
+/// Version 1 frames, written before the durable-file kit, had a one-byte version (1) before the same payload; read as
+/// a two-byte version that is <c>0x01tt</c>, with the entry type tt, so both are read and only version 2 is written.
 /// </summary>
 internal static class OffsetsLogCodec
 {
-    /// <summary>The payload layout this code writes; a file with a newer one is refused, not misread.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>The frame version this code writes; a file with an unknown one is refused, not misread.</summary>
+    public const short FormatVersion = 2;
 
-    public const int LengthSize = sizeof(int);
-    public const int ChecksumSize = sizeof(uint);
-    public const int VersionSize = 1;
-
-    /// <summary>Longest frame (after its length field) accepted; a longer length field means corruption.</summary>
-    public const int MaxFrameLength = 64 * 1024 * 1024;
-
-    /// <summary>Shortest frame after its length field: checksum, version and the entry type.</summary>
-    public const int MinFrameLength = ChecksumSize + VersionSize + 1;
+    private const int LegacyVersion = 1;
 
     private enum EntryType : byte
     {
@@ -79,11 +73,27 @@ internal static class OffsetsLogCodec
         buffer.EndFrame();
     }
 
-    /// <summary>Decodes a payload whose checksum already matched; a payload that does not parse is a format error.</summary>
-    public static OffsetsLogEntry ReadPayload(ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Decodes the payload of a frame whose checksum already matched. An unknown frame version, or a payload that does
+    /// not parse, is a format error: dropping a whole, checksummed entry would lose offsets.
+    /// </summary>
+    public static OffsetsLogEntry ReadFrame(short version, ReadOnlySpan<byte> payload)
     {
-        var reader = new OffsetsLogPayloadReader(payload);
-        var type = (EntryType)reader.ReadByte();
+        if (version == FormatVersion)
+        {
+            var reader = new OffsetsLogPayloadReader(payload);
+            return ReadPayload((EntryType)reader.ReadByte(), ref reader);
+        }
+        if (version >> 8 == LegacyVersion)
+        {
+            var reader = new OffsetsLogPayloadReader(payload);
+            return ReadPayload((EntryType)(version & 0xFF), ref reader);
+        }
+        throw new InvalidDataException($"The offsets log has an entry in format version {version}; this broker reads versions {LegacyVersion} and {FormatVersion}.");
+    }
+
+    private static OffsetsLogEntry ReadPayload(EntryType type, ref OffsetsLogPayloadReader reader)
+    {
         OffsetsLogEntry entry = type switch
         {
             EntryType.OffsetsCommitted => new OffsetsCommittedEntry(reader.ReadString(), ReadOffsets(ref reader)),
@@ -141,7 +151,7 @@ internal static class OffsetsLogCodec
     {
         var count = reader.ReadInt32();
         // Every element takes more than one byte, so a count above the frame limit cannot be genuine.
-        if (count < 0 || count > MaxFrameLength)
+        if (count < 0 || count > ChecksummedFrame.MaxFrameSize)
         {
             throw new InvalidDataException($"Implausible element count {count} in an offsets log entry.");
         }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Protocol;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 

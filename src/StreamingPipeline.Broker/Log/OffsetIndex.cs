@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 
@@ -10,8 +11,8 @@ internal sealed class OffsetIndex : SparseIndex<OffsetIndexEntry>
 {
     private const uint Magic = 0x53504F49; // "SPOI"
 
-    public OffsetIndex(string path, long baseOffset)
-        : base(path, baseOffset, Magic, payloadSize: 8)
+    public OffsetIndex(string path, long baseOffset, IFileSystem? fileSystem = null)
+        : base(path, baseOffset, Magic, payloadSize: 8, fileSystem)
     {
     }
 

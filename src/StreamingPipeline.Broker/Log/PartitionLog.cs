@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Protocol;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 

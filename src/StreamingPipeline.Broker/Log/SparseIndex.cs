@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 
@@ -10,24 +11,24 @@ namespace StreamingPipeline.Broker.Log;
 /// first and the array second always sees complete entries.
 /// </summary>
 /// <remarks>
-/// File format (version 1, big-endian):
-/// <code>
-/// header  (20 bytes): magic u32 | version u16 | entry payload size u16 | segment base offset i64 | CRC-32C u32 of the 16 bytes before
-/// entries (payload + 4 bytes each): payload | CRC-32C u32 of the payload
-/// </code>
+/// File format (version 2): a sequence of fixed-size <see cref="ChecksummedFrame"/>s, big-endian. The first holds the
+/// header <c>magic u32 | entry payload size u16 | segment base offset i64</c>; each later one holds one entry's payload.
 /// Each entry carries its own CRC so the file can be appended to and a torn or stale tail is recognised on load.
 /// The file is a cache: entries are written in groups, fsynced on flush and seal, and a missing or damaged file is
-/// rebuilt from the segment, so nothing depends on it being current.
+/// rebuilt from the segment, so nothing depends on it being current. That is also how a version 1 file (a 20-byte
+/// header starting with the magic, entries of payload and CRC) is migrated: its header is not a frame, so it is
+/// rebuilt and rewritten in version 2.
 /// </remarks>
 internal abstract class SparseIndex<TEntry>
     where TEntry : struct
 {
-    /// <summary>Bytes before the first entry.</summary>
-    internal const int HeaderSize = 20;
+    /// <summary>Bytes before the first entry: the header frame.</summary>
+    internal const int HeaderSize = ChecksummedFrame.HeaderSize + HeaderPayloadSize;
 
-    private const ushort FormatVersion = 1;
-    private const int EntryCrcSize = 4;
+    private const short FormatVersion = 2;
+    private const int HeaderPayloadSize = 4 + 2 + 8;
 
+    private readonly IFileSystem _fileSystem;
     private readonly uint _magic;
     private readonly int _payloadSize;
     private readonly Lock _fileLock = new();
@@ -37,8 +38,9 @@ internal abstract class SparseIndex<TEntry>
     private bool _fileNeedsRewrite = true;
     private bool _closed;
 
-    protected SparseIndex(string path, long baseOffset, uint magic, int payloadSize)
+    protected SparseIndex(string path, long baseOffset, uint magic, int payloadSize, IFileSystem? fileSystem = null)
     {
+        _fileSystem = fileSystem ?? PhysicalFileSystem.Instance;
         FilePath = path;
         BaseOffset = baseOffset;
         _magic = magic;
@@ -54,7 +56,7 @@ internal abstract class SparseIndex<TEntry>
     /// <summary>Entries visible to readers.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    private int EntrySize => _payloadSize + EntryCrcSize;
+    private int EntrySize => ChecksummedFrame.SizeFor(_payloadSize);
 
     /// <summary>A consistent view of the entries for a reader: the count is read before the array.</summary>
     protected ReadOnlySpan<TEntry> Entries
@@ -77,11 +79,11 @@ internal abstract class SparseIndex<TEntry>
         _count = 0;
         _persistedCount = 0;
         _fileNeedsRewrite = true;
-        if (!File.Exists(FilePath))
+        if (!_fileSystem.FileExists(FilePath))
         {
             return false;
         }
-        var bytes = File.ReadAllBytes(FilePath);
+        var bytes = _fileSystem.ReadAllBytes(FilePath);
         if (!IsHeaderValid(bytes))
         {
             return false;
@@ -90,9 +92,8 @@ internal abstract class SparseIndex<TEntry>
         TEntry? previous = null;
         for (var position = HeaderSize; position + EntrySize <= bytes.Length; position += EntrySize)
         {
-            var payload = bytes.AsSpan(position, _payloadSize);
-            var crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(position + _payloadSize));
-            if (crc != Crc32C.Compute(payload))
+            if (!ChecksummedFrame.TryRead(bytes.AsSpan(position, EntrySize), out var version, out var payload, out _)
+                || version != FormatVersion || payload.Length != _payloadSize)
             {
                 complete = false;
                 break;
@@ -159,23 +160,24 @@ internal abstract class SparseIndex<TEntry>
             }
             for (var i = first; i < count; i++)
             {
-                var payload = bytes.Slice(position, _payloadSize);
-                Encode(entries[i], payload);
-                BinaryPrimitives.WriteUInt32BigEndian(bytes[(position + _payloadSize)..], Crc32C.Compute(payload));
+                var frame = bytes.Slice(position, EntrySize);
+                BinaryPrimitives.WriteInt16BigEndian(frame[(ChecksummedFrame.HeaderSize - 2)..], FormatVersion);
+                Encode(entries[i], frame[ChecksummedFrame.HeaderSize..]);
+                ChecksummedFrame.Seal(frame);
                 position += EntrySize;
             }
             try
             {
-                using var handle = File.OpenHandle(FilePath, rewrite ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                using var file = _fileSystem.Open(FilePath, rewrite ? FileMode.Create : FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
                 var fileOffset = rewrite ? 0 : HeaderSize + ((long)first * EntrySize);
-                RandomAccess.Write(handle, bytes, fileOffset);
+                file.Write(bytes, fileOffset);
                 if (!rewrite)
                 {
-                    RandomAccess.SetLength(handle, fileOffset + length);
+                    file.SetLength(fileOffset + length);
                 }
                 if (flushToDisk)
                 {
-                    RandomAccess.FlushToDisk(handle);
+                    file.FlushToDisk();
                 }
             }
             finally
@@ -205,7 +207,7 @@ internal abstract class SparseIndex<TEntry>
         lock (_fileLock)
         {
             _closed = true;
-            File.Delete(FilePath);
+            _fileSystem.DeleteFile(FilePath);
         }
     }
 
@@ -230,18 +232,18 @@ internal abstract class SparseIndex<TEntry>
 
     private void WriteHeader(Span<byte> header)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(header, _magic);
-        BinaryPrimitives.WriteUInt16BigEndian(header[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16BigEndian(header[6..], (ushort)_payloadSize);
-        BinaryPrimitives.WriteInt64BigEndian(header[8..], BaseOffset);
-        BinaryPrimitives.WriteUInt32BigEndian(header[16..], Crc32C.Compute(header[..16]));
+        Span<byte> payload = stackalloc byte[HeaderPayloadSize];
+        BinaryPrimitives.WriteUInt32BigEndian(payload, _magic);
+        BinaryPrimitives.WriteUInt16BigEndian(payload[4..], (ushort)_payloadSize);
+        BinaryPrimitives.WriteInt64BigEndian(payload[6..], BaseOffset);
+        ChecksummedFrame.Write(header, FormatVersion, payload);
     }
 
     private bool IsHeaderValid(ReadOnlySpan<byte> bytes) =>
-        bytes.Length >= HeaderSize
-        && BinaryPrimitives.ReadUInt32BigEndian(bytes) == _magic
-        && BinaryPrimitives.ReadUInt16BigEndian(bytes[4..]) == FormatVersion
-        && BinaryPrimitives.ReadUInt16BigEndian(bytes[6..]) == _payloadSize
-        && BinaryPrimitives.ReadInt64BigEndian(bytes[8..]) == BaseOffset
-        && BinaryPrimitives.ReadUInt32BigEndian(bytes[16..]) == Crc32C.Compute(bytes[..16]);
+        ChecksummedFrame.TryRead(bytes, out var version, out var payload, out var frameSize)
+        && frameSize == HeaderSize
+        && version == FormatVersion
+        && BinaryPrimitives.ReadUInt32BigEndian(payload) == _magic
+        && BinaryPrimitives.ReadUInt16BigEndian(payload[4..]) == _payloadSize
+        && BinaryPrimitives.ReadInt64BigEndian(payload[6..]) == BaseOffset;
 }

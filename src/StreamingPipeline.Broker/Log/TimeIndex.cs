@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 
@@ -10,8 +11,8 @@ internal sealed class TimeIndex : SparseIndex<TimeIndexEntry>
 {
     private const uint Magic = 0x53505449; // "SPTI"
 
-    public TimeIndex(string path, long baseOffset)
-        : base(path, baseOffset, Magic, payloadSize: 12)
+    public TimeIndex(string path, long baseOffset, IFileSystem? fileSystem = null)
+        : base(path, baseOffset, Magic, payloadSize: 12, fileSystem)
     {
     }
 

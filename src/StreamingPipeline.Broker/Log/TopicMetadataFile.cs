@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Log;
 
@@ -8,71 +9,49 @@ namespace StreamingPipeline.Broker.Log;
 /// what makes a topic exist: it is written last when a topic is created and deleted first when it is deleted.
 /// </summary>
 /// <remarks>
-/// Format (version 1, big-endian): magic u32 "SPTM" | version u16 | payload length u32 | payload | CRC-32C u32 of all
-/// bytes before it. The payload is UTF-8 JSON: <c>{"name":…,"topicId":…,"partitions":…,"configs":{…}}</c>, holding
-/// only the overrides so that changed broker defaults apply to existing topics, as in Kafka.
-/// Written to a temporary file, fsynced, renamed over the old one, and the directory fsynced.
+/// Format: one <see cref="ChecksummedFrame"/> (version 2) replaced through <see cref="AtomicFile"/> (temporary file,
+/// fsync, rename, directory fsync). The payload is UTF-8 JSON: <c>{"name":…,"topicId":…,"partitions":…,"configs":{…}}</c>,
+/// holding only the overrides so that changed broker defaults apply to existing topics, as in Kafka.
+/// Version 1 files (magic u32 "SPTM" | version u16 | payload length u32 | payload | CRC-32C u32 of all bytes before
+/// it) are still read; they are rewritten in version 2 at the topic's next config change.
 /// </remarks>
 internal static class TopicMetadataFile
 {
     public const string Suffix = ".topic";
-    private const uint Magic = 0x5350544D; // "SPTM"
-    private const ushort FormatVersion = 1;
-    private const int PrefixSize = 10;
-    private const int CrcSize = 4;
+    private const short FormatVersion = 2;
+    private const uint LegacyMagic = 0x5350544D; // "SPTM"
+    private const ushort LegacyFormatVersion = 1;
+    private const int LegacyPrefixSize = 10;
+    private const int LegacyCrcSize = 4;
 
     /// <summary>The stored fields of a topic.</summary>
     public readonly record struct Contents(string Name, Guid TopicId, int PartitionCount, IReadOnlyDictionary<string, string> Overrides);
 
     /// <summary>Writes the file atomically and durably.</summary>
-    public static void Write(string directory, Contents contents)
-    {
-        var payload = SerializePayload(contents);
-        var bytes = new byte[PrefixSize + payload.Length + CrcSize];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, Magic);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(4), FormatVersion);
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(6), payload.Length);
-        payload.CopyTo(bytes.AsSpan(PrefixSize));
-        var crcPosition = PrefixSize + payload.Length;
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(crcPosition), Crc32C.Compute(bytes.AsSpan(0, crcPosition)));
-
-        // Short temporary name: a 249-character topic name plus a suffix would exceed the file-name limit.
-        var temporary = Path.Combine(directory, Guid.NewGuid().ToString("N") + ".tmp");
-        using (var handle = File.OpenHandle(temporary, FileMode.CreateNew, FileAccess.Write))
-        {
-            RandomAccess.Write(handle, bytes, 0);
-            RandomAccess.FlushToDisk(handle);
-        }
-        File.Move(temporary, PathFor(directory, contents.Name), overwrite: true);
-        DirectorySync.Flush(directory);
-    }
+    public static void Write(string directory, Contents contents, IFileSystem? fileSystem = null) =>
+        AtomicFile.WriteRecord(fileSystem ?? PhysicalFileSystem.Instance, PathFor(directory, contents.Name), FormatVersion, SerializePayload(contents));
 
     /// <summary>Reads and checks a file; throws <see cref="InvalidDataException"/> when it is damaged.</summary>
-    public static Contents Read(string path)
+    public static Contents Read(string path, IFileSystem? fileSystem = null)
     {
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < PrefixSize + CrcSize || BinaryPrimitives.ReadUInt32BigEndian(bytes) != Magic)
+        var bytes = (fileSystem ?? PhysicalFileSystem.Instance).ReadAllBytes(path);
+        ReadOnlyMemory<byte> payload;
+        if (bytes.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(bytes) == LegacyMagic)
         {
-            throw new InvalidDataException($"{path} is not a topic metadata file.");
+            payload = ReadLegacyPayload(path, bytes);
         }
-        var version = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(4));
-        if (version != FormatVersion)
+        else
         {
-            throw new InvalidDataException($"{path} has format version {version}; this broker reads version {FormatVersion}.");
-        }
-        var payloadLength = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(6));
-        if (payloadLength < 0 || PrefixSize + (long)payloadLength + CrcSize != bytes.Length)
-        {
-            throw new InvalidDataException($"{path} is truncated or has trailing bytes.");
-        }
-        var crcPosition = PrefixSize + payloadLength;
-        if (BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(crcPosition)) != Crc32C.Compute(bytes.AsSpan(0, crcPosition)))
-        {
-            throw new InvalidDataException($"{path} fails its CRC check.");
+            var record = AtomicFile.Decode(path, bytes);
+            if (record.Version != FormatVersion)
+            {
+                throw new InvalidDataException($"{path} has format version {record.Version}; this broker reads versions {LegacyFormatVersion} and {FormatVersion}.");
+            }
+            payload = record.Payload;
         }
         try
         {
-            return DeserializePayload(bytes.AsMemory(PrefixSize, payloadLength));
+            return DeserializePayload(payload);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -82,6 +61,30 @@ internal static class TopicMetadataFile
 
     /// <summary>The file of topic <paramref name="name"/> in <paramref name="directory"/>.</summary>
     public static string PathFor(string directory, string name) => Path.Combine(directory, name + Suffix);
+
+    private static ReadOnlyMemory<byte> ReadLegacyPayload(string path, byte[] bytes)
+    {
+        if (bytes.Length < LegacyPrefixSize + LegacyCrcSize)
+        {
+            throw new InvalidDataException($"{path} is not a topic metadata file.");
+        }
+        var version = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(4));
+        if (version != LegacyFormatVersion)
+        {
+            throw new InvalidDataException($"{path} has format version {version}; this broker reads versions {LegacyFormatVersion} and {FormatVersion}.");
+        }
+        var payloadLength = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(6));
+        if (payloadLength < 0 || LegacyPrefixSize + (long)payloadLength + LegacyCrcSize != bytes.Length)
+        {
+            throw new InvalidDataException($"{path} is truncated or has trailing bytes.");
+        }
+        var crcPosition = LegacyPrefixSize + payloadLength;
+        if (BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(crcPosition)) != Crc32C.Compute(bytes.AsSpan(0, crcPosition)))
+        {
+            throw new InvalidDataException($"{path} fails its CRC check.");
+        }
+        return bytes.AsMemory(LegacyPrefixSize, payloadLength);
+    }
 
     private static byte[] SerializePayload(Contents contents)
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Transactions;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Transactions;
 

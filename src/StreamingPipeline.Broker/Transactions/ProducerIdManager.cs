@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>
 /// Hands out producer ids that never repeat, across restarts too: before using a block of ids it durably records the
-/// end of that block (file <c>producer-id-block</c>, one <see cref="ChecksummedFrame"/>, replaced atomically), and
+/// end of that block (file <c>producer-id-block</c>, one <see cref="ChecksummedFrame"/>, replaced atomically by <see cref="AtomicFile"/>), and
 /// after a restart it starts at the recorded end, skipping what the previous run left unused.
 /// Thread-safe: callers are serialised by an internal async lock.
 /// </summary>
@@ -18,14 +19,16 @@ public sealed class ProducerIdManager : IDisposable
 
     private const short Version = 0;
 
+    private readonly IFileSystem _fileSystem;
     private readonly string _path;
     private readonly int _blockSize;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private long _next;
     private long _blockEnd;
 
-    private ProducerIdManager(string path, int blockSize, long blockEnd)
+    private ProducerIdManager(IFileSystem fileSystem, string path, int blockSize, long blockEnd)
     {
+        _fileSystem = fileSystem;
         _path = path;
         _blockSize = blockSize;
         _next = blockEnd;
@@ -36,22 +39,32 @@ public sealed class ProducerIdManager : IDisposable
     /// Opens the allocator whose block file is in <paramref name="directory"/>. A block file that exists but cannot be
     /// read is an error rather than a reason to start again from 0, which could reuse ids.
     /// </summary>
-    public static async Task<ProducerIdManager> OpenAsync(string directory, int blockSize = DefaultBlockSize, CancellationToken cancellationToken = default)
+    public static async Task<ProducerIdManager> OpenAsync(
+        string directory, int blockSize = DefaultBlockSize, CancellationToken cancellationToken = default, IFileSystem? fileSystem = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
-        Directory.CreateDirectory(directory);
+        fileSystem ??= PhysicalFileSystem.Instance;
+        fileSystem.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
         long blockEnd = 0;
-        if (File.Exists(path))
+        FramedRecord? record;
+        try
         {
-            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
-            if (!ChecksummedFrame.TryRead(bytes, out var version, out var payload, out _) || version != Version || payload.Length != 8)
+            record = await AtomicFile.ReadRecordAsync(fileSystem, path, cancellationToken);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"The producer id block file {path} is corrupt; refusing to reuse producer ids.", ex);
+        }
+        if (record is { } stored)
+        {
+            if (stored.Version != Version || stored.Payload.Length != 8)
             {
                 throw new InvalidDataException($"The producer id block file {path} is corrupt; refusing to reuse producer ids.");
             }
-            blockEnd = BinaryPrimitives.ReadInt64BigEndian(payload);
+            blockEnd = BinaryPrimitives.ReadInt64BigEndian(stored.Payload.Span);
         }
-        return new ProducerIdManager(path, blockSize, blockEnd);
+        return new ProducerIdManager(fileSystem, path, blockSize, blockEnd);
     }
 
     /// <summary>The next unused producer id.</summary>
@@ -80,15 +93,8 @@ public sealed class ProducerIdManager : IDisposable
     {
         var payload = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(payload, blockEnd);
-        var temporary = _path + ".tmp";
 
         // Not cancellable: a half-done reservation must either land whole or not at all.
-        await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
-        {
-            await file.WriteAsync(ChecksummedFrame.Encode(Version, payload));
-            await file.FlushAsync();
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, _path, overwrite: true);
+        await AtomicFile.WriteRecordAsync(_fileSystem, _path, Version, payload, CancellationToken.None);
     }
 }

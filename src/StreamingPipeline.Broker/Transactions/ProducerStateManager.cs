@@ -1,5 +1,6 @@
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Transactions;
 
@@ -292,14 +293,7 @@ public sealed class ProducerStateManager : IDisposable
         AbortedTransactions.FlushToDisk();
         var offset = _mapEndOffset;
         var path = Path.Combine(_directory, ProducerStateSnapshot.FileNameFor(offset));
-        var temporary = path + ".tmp";
-        var bytes = ProducerStateSnapshot.Encode(offset, _producers.Values);
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Replace(PhysicalFileSystem.Instance, path, ProducerStateSnapshot.Encode(offset, _producers.Values));
         _snapshotOffsets.Add(offset);
         _lastSnapshotOffset = offset;
         while (_snapshotOffsets.Count > Math.Max(1, _options.SnapshotsToRetain))

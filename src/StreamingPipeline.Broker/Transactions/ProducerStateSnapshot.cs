@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Transactions;
 

@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using System.Text;
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Tests.Groups;
 
@@ -56,12 +56,12 @@ public sealed class OffsetsLogRecoveryTests : GroupCoordinatorTestBase
     {
         await CommitAsync(("events", 0, 1));
         await Coordinator.DisposeAsync();
-        AppendFrame(OffsetsFile, version: 2, payload: [1, 2, 3]);
+        AppendFrame(OffsetsFile, version: 3, payload: [1, 2, 3]);
 
         var exception = await Assert.ThrowsAsync<InvalidDataException>(OpenAsync);
 
-        Assert.Contains("version 2", exception.Message);
-        await ReopenAsync(() => Truncate(OffsetsFile, new FileInfo(OffsetsFile).Length - 12));
+        Assert.Contains("version 3", exception.Message);
+        await ReopenAsync(() => Truncate(OffsetsFile, new FileInfo(OffsetsFile).Length - ChecksummedFrame.SizeFor(3)));
         Assert.Equal(new long[] { 1, -1 }, FetchAll());
     }
 
@@ -163,13 +163,9 @@ public sealed class OffsetsLogRecoveryTests : GroupCoordinatorTestBase
     }
 
     /// <summary>Appends a well-formed frame (right length and checksum) whose version and payload the test chooses.</summary>
-    private static void AppendFrame(string path, byte version, byte[] payload)
+    private static void AppendFrame(string path, short version, byte[] payload)
     {
-        var frame = new byte[4 + 4 + 1 + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
-        frame[8] = version;
-        payload.CopyTo(frame, 9);
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(4), Crc32C.Compute(frame.AsSpan(8)));
+        var frame = ChecksummedFrame.Encode(version, payload);
         using var file = new FileStream(path, FileMode.Append, FileAccess.Write);
         file.Write(frame);
     }

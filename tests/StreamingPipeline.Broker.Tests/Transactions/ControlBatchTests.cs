@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Transactions;
+using StreamingPipeline.Storage;
 
 namespace StreamingPipeline.Broker.Tests.Transactions;
 

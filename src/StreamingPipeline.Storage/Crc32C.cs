@@ -4,11 +4,11 @@ using System.Runtime.InteropServices;
 using ArmCrc32 = System.Runtime.Intrinsics.Arm.Crc32;
 using X86Sse42 = System.Runtime.Intrinsics.X86.Sse42;
 
-namespace StreamingPipeline.Broker.Log;
+namespace StreamingPipeline.Storage;
 
 /// <summary>
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of Kafka's v2 record batches and of every file
-/// this broker writes. System.IO.Hashing 10 has no CRC-32C, so this uses the CPU's CRC32C instruction (SSE4.2 on x64,
+/// this project writes. System.IO.Hashing 10 has no CRC-32C, so this uses the CPU's CRC32C instruction (SSE4.2 on x64,
 /// the CRC extension on Arm64) and falls back to a slicing-by-8 table elsewhere.
 /// </summary>
 public static class Crc32C

@@ -1,13 +1,13 @@
 using System.Runtime.InteropServices;
 
-namespace StreamingPipeline.Broker.Log;
+namespace StreamingPipeline.Storage;
 
 /// <summary>
 /// Fsyncs a directory, so that files created, renamed or deleted in it survive a power loss (POSIX keeps directory
 /// entries in the directory, not in the file). .NET cannot open a directory as a file, hence the libc calls.
 /// On Windows there is no such call and nothing is done; NTFS journals directory changes.
 /// </summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnlyFlag = 0; // O_RDONLY
 

@@ -1,7 +1,7 @@
 using System.Text;
-using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Storage;
 
-namespace StreamingPipeline.Broker.Tests.Log;
+namespace StreamingPipeline.Storage.Tests;
 
 public sealed class Crc32CTests
 {
