@@ -12,7 +12,7 @@ namespace StreamingPipeline.Events;
 /// </summary>
 public static class UserEventParser
 {
-    private static readonly JsonReaderOptions s_readerOptions = new()
+    private static readonly JsonReaderOptions ReaderOptions = new()
     {
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
@@ -47,7 +47,7 @@ public static class UserEventParser
 
     private static EventParseResult ParseJson(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8, s_readerOptions);
+        var reader = new Utf8JsonReader(utf8, ReaderOptions);
         if (!reader.Read())
         {
             return EventParseResult.Rejected(EventRejection.NotJson);

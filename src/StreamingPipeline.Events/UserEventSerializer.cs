@@ -12,7 +12,7 @@ namespace StreamingPipeline.Events;
 public static class UserEventSerializer
 {
     // Characters that can be copied as single ASCII bytes without JSON escaping.
-    private static readonly SearchValues<char> s_plainAscii = SearchValues.Create(
+    private static readonly SearchValues<char> PlainAscii = SearchValues.Create(
         " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
 
     private const int UuidLength = 36;
@@ -125,7 +125,7 @@ public static class UserEventSerializer
         {
             var chars = value.AsSpan();
             var free = _destination[Position..];
-            if (!chars.ContainsAnyExcept(s_plainAscii))
+            if (!chars.ContainsAnyExcept(PlainAscii))
             {
                 // The common case: printable ASCII that needs no escaping, narrowed in one vectorized pass.
                 if (free.Length < chars.Length)

@@ -16,7 +16,7 @@ public static class Crc32C
     private const uint ReflectedPolynomial = 0x82F63B78u;
 
     // Eight 256-entry tables for slicing-by-8; only the fallback path touches them.
-    private static readonly uint[] s_table = BuildTable();
+    private static readonly uint[] Table = BuildTable();
 
     /// <summary>The CRC-32C of <paramref name="data"/>.</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => Append(0, data);
@@ -91,7 +91,7 @@ public static class Crc32C
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static uint UpdateTable(uint state, ReadOnlySpan<byte> data)
     {
-        var table = s_table.AsSpan();
+        var table = Table.AsSpan();
         while (data.Length >= 8)
         {
             var low = BinaryPrimitives.ReadUInt32LittleEndian(data) ^ state;

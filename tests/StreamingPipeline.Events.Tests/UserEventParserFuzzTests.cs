@@ -4,7 +4,7 @@ namespace StreamingPipeline.Events.Tests;
 
 public class UserEventParserFuzzTests
 {
-    private static readonly byte[][] s_alphabet =
+    private static readonly byte[][] Alphabet =
     [
         "{"u8.ToArray(), "}"u8.ToArray(), "["u8.ToArray(), "]"u8.ToArray(), "\""u8.ToArray(), ":"u8.ToArray(), ","u8.ToArray(),
         "\\"u8.ToArray(), "\\u"u8.ToArray(), "\\ud800"u8.ToArray(), "null"u8.ToArray(), "1e999"u8.ToArray(), "-0"u8.ToArray(),
@@ -39,7 +39,7 @@ public class UserEventParserFuzzTests
             var tokens = random.NextInt(40);
             for (var j = 0; j < tokens; j++)
             {
-                bytes.AddRange(s_alphabet[random.NextInt(s_alphabet.Length)]);
+                bytes.AddRange(Alphabet[random.NextInt(Alphabet.Length)]);
             }
             AssertParsesOrRejects(bytes.ToArray());
         }

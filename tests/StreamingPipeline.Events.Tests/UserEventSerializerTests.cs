@@ -5,13 +5,13 @@ namespace StreamingPipeline.Events.Tests;
 
 public class UserEventSerializerTests
 {
-    private static readonly UserEvent s_designExample = new(
+    private static readonly UserEvent DesignExample = new(
         Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), "u-000042", EventType.PageView, "/products/17", "s-91c2", 1764000000000);
 
     [Fact]
     public void SerializesTheDesignExampleExactly()
     {
-        var json = Encoding.UTF8.GetString(UserEventSerializer.Serialize(s_designExample));
+        var json = Encoding.UTF8.GetString(UserEventSerializer.Serialize(DesignExample));
 
         Assert.Equal(
             """{"eventId":"0f8fad5b-d9cb-469f-a165-70867728950e","userId":"u-000042","eventType":"page_view","page":"/products/17","sessionId":"s-91c2","timestamp":1764000000000}""",
@@ -27,7 +27,7 @@ public class UserEventSerializerTests
     [InlineData(EventType.Logout, "logout")]
     public void EveryEventTypeRoundTrips(EventType type, string name)
     {
-        var e = s_designExample with { EventType = type };
+        var e = DesignExample with { EventType = type };
         var bytes = UserEventSerializer.Serialize(e);
 
         Assert.Contains($"\"eventType\":\"{name}\"", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
@@ -42,7 +42,7 @@ public class UserEventSerializerTests
     [InlineData("/search?q=a&b=<c>")]
     public void StringsThatNeedEscapingRoundTripAndStayValidJson(string text)
     {
-        var e = s_designExample with { UserId = "u-" + text, Page = "/" + text, SessionId = "s-" + text };
+        var e = DesignExample with { UserId = "u-" + text, Page = "/" + text, SessionId = "s-" + text };
         var bytes = UserEventSerializer.Serialize(e);
 
         using var document = JsonDocument.Parse(bytes);
@@ -55,7 +55,7 @@ public class UserEventSerializerTests
     [Fact]
     public void ALoneSurrogateIsWrittenAsTheReplacementCharacter()
     {
-        var e = s_designExample with { Page = "/bad\ud800" };
+        var e = DesignExample with { Page = "/bad\ud800" };
         var parsed = UserEventParser.Parse(UserEventSerializer.Serialize(e));
 
         Assert.True(parsed.IsValid);
@@ -65,11 +65,11 @@ public class UserEventSerializerTests
     [Fact]
     public void TryWriteReportsATooSmallBufferWithoutWriting()
     {
-        var exact = UserEventSerializer.Serialize(s_designExample).Length;
+        var exact = UserEventSerializer.Serialize(DesignExample).Length;
 
-        Assert.False(UserEventSerializer.TryWrite(s_designExample, new byte[exact - 1], out var written));
+        Assert.False(UserEventSerializer.TryWrite(DesignExample, new byte[exact - 1], out var written));
         Assert.Equal(0, written);
-        Assert.True(UserEventSerializer.TryWrite(s_designExample, new byte[exact], out written));
+        Assert.True(UserEventSerializer.TryWrite(DesignExample, new byte[exact], out written));
         Assert.Equal(exact, written);
     }
 
@@ -77,7 +77,7 @@ public class UserEventSerializerTests
     public void MaxByteCountBoundsTheWorstCaseEscaping()
     {
         var nasty = new string('\u0001', 50);
-        var e = s_designExample with { UserId = nasty, Page = nasty, SessionId = nasty, Timestamp = long.MinValue };
+        var e = DesignExample with { UserId = nasty, Page = nasty, SessionId = nasty, Timestamp = long.MinValue };
 
         Assert.True(UserEventSerializer.TryWrite(e, new byte[UserEventSerializer.GetMaxByteCount(e)], out _));
     }
@@ -85,26 +85,26 @@ public class UserEventSerializerTests
     [Fact]
     public void AgreesWithSystemTextJsonOnEveryField()
     {
-        var bytes = UserEventSerializer.Serialize(s_designExample);
+        var bytes = UserEventSerializer.Serialize(DesignExample);
         using var document = JsonDocument.Parse(bytes);
         var root = document.RootElement;
 
-        Assert.Equal(s_designExample.EventId, root.GetProperty("eventId").GetGuid());
-        Assert.Equal(s_designExample.UserId, root.GetProperty("userId").GetString());
-        Assert.Equal(s_designExample.SessionId, root.GetProperty("sessionId").GetString());
-        Assert.Equal(s_designExample.Timestamp, root.GetProperty("timestamp").GetInt64());
+        Assert.Equal(DesignExample.EventId, root.GetProperty("eventId").GetGuid());
+        Assert.Equal(DesignExample.UserId, root.GetProperty("userId").GetString());
+        Assert.Equal(DesignExample.SessionId, root.GetProperty("sessionId").GetString());
+        Assert.Equal(DesignExample.Timestamp, root.GetProperty("timestamp").GetInt64());
     }
 
     [Fact]
     public void WritingToAPreallocatedBufferDoesNotAllocate()
     {
         var buffer = new byte[512];
-        UserEventSerializer.Write(s_designExample, buffer);
+        UserEventSerializer.Write(DesignExample, buffer);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1000; i++)
         {
-            UserEventSerializer.Write(s_designExample, buffer);
+            UserEventSerializer.Write(DesignExample, buffer);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

@@ -3,7 +3,7 @@ namespace StreamingPipeline.Testing;
 /// <summary>`pipeline broker` as its own process on a loopback port, ready for clients: for crash tests and benchmarks.</summary>
 public sealed class BrokerProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan _startTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private BrokerProcess(ChildProcess process, int port)
     {
@@ -29,7 +29,7 @@ public sealed class BrokerProcess : IAsyncDisposable
         var process = ChildProcess.StartPipeline(["broker", "--data-dir", dataDirectory, "--listen", $"127.0.0.1:{listenPort}", "-v", "quiet", .. arguments]);
         try
         {
-            await process.WaitForPortAsync(listenPort, _startTimeout);
+            await process.WaitForPortAsync(listenPort, StartTimeout);
         }
         catch
         {

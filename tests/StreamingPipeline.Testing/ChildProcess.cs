@@ -15,7 +15,7 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>The `pipeline` command's assembly; it lies next to the tests of a project that references StreamingPipeline.Cli.</summary>
     public const string PipelineAssembly = "pipeline.dll";
 
-    private static readonly TimeSpan _exitTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -156,7 +156,7 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
         }
-        using var cancel = new CancellationTokenSource(_exitTimeout);
+        using var cancel = new CancellationTokenSource(ExitTimeout);
         await _process.WaitForExitAsync(cancel.Token);
     }
 

@@ -6,7 +6,7 @@ public static class Eventually
     /// <summary>Generous, because the machine running the tests may be loaded; a passing test never waits this long.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan _interval = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; <paramref name="what"/> completes "timed out waiting until …".</summary>
     public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -30,7 +30,7 @@ public static class Eventually
             {
                 throw new TimeoutException($"Timed out after {limit} waiting until {what}.");
             }
-            await Task.Delay(_interval, cancellationToken);
+            await Task.Delay(PollInterval, cancellationToken);
         }
     }
 }

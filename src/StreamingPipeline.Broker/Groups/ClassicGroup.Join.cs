@@ -197,7 +197,7 @@ internal sealed partial class ClassicGroup
                     // Nothing the assignment depends on changed: the member keeps its assignment without a rebalance.
                     // It is told the previous leader's id, so even a returning leader syncs as a follower and gets it.
                     CompleteJoin(member, new JoinGroupResult(
-                        ErrorCode.None, _generationId, _protocolType, _protocolName, leaderBefore ?? "", newMemberId, false, _noMembers));
+                        ErrorCode.None, _generationId, _protocolType, _protocolName, leaderBefore ?? "", newMemberId, false, NoMembers));
                 }
                 else
                 {
@@ -307,7 +307,7 @@ internal sealed partial class ClassicGroup
     }
 
     private JoinGroupResult CurrentGeneration(GroupMember member, bool withMembers) =>
-        new(ErrorCode.None, _generationId, _protocolType, _protocolName, _leaderId ?? "", member.MemberId, false, withMembers ? CurrentMembers() : _noMembers);
+        new(ErrorCode.None, _generationId, _protocolType, _protocolName, _leaderId ?? "", member.MemberId, false, withMembers ? CurrentMembers() : NoMembers);
 
     private void OnPendingMemberExpired(object? state)
     {

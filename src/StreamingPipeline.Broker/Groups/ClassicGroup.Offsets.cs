@@ -95,14 +95,14 @@ internal sealed partial class ClassicGroup
             }
             if (expired.Count > 0)
             {
-                GroupCoordinatorLog.OffsetsExpired(_logger, GroupId, expired.Count);
+                GroupCoordinatorLogMessages.OffsetsExpired(_logger, GroupId, expired.Count);
                 Observe(TrackOffsetWrite(_store.DeleteOffsets(GroupId, expired)));
             }
             if (_state == GroupState.Empty && expired.Count == offsets.Count && !_store.HasPendingTransactionalOffsets(GroupId))
             {
                 MarkDead();
                 Observe(_store.DeleteGroup(GroupId));
-                GroupCoordinatorLog.GroupRemoved(_logger, GroupId, "it is empty and its offsets expired");
+                GroupCoordinatorLogMessages.GroupRemoved(_logger, GroupId, "it is empty and its offsets expired");
             }
         }
     }
@@ -150,7 +150,7 @@ internal sealed partial class ClassicGroup
             static (task, state) =>
             {
                 var group = (ClassicGroup)state!;
-                GroupCoordinatorLog.BackgroundWriteFailed(group._logger, group.GroupId, task.Exception!.GetBaseException());
+                GroupCoordinatorLogMessages.BackgroundWriteFailed(group._logger, group.GroupId, task.Exception!.GetBaseException());
             },
             this,
             CancellationToken.None,

@@ -28,7 +28,7 @@ internal sealed partial class ClassicGroup
 
         var isInitialRebalance = _state == GroupState.Empty;
         TransitionTo(GroupState.PreparingRebalance);
-        GroupCoordinatorLog.PreparingRebalance(_logger, GroupId, _generationId, reason);
+        GroupCoordinatorLogMessages.PreparingRebalance(_logger, GroupId, _generationId, reason);
         if (isInitialRebalance)
         {
             var delay = _options.InitialRebalanceDelay;
@@ -118,13 +118,13 @@ internal sealed partial class ClassicGroup
             _protocolName = null;
             TransitionTo(GroupState.Empty);
             _store.RecordGroup(GroupId, _protocolType, _generationId);
-            GroupCoordinatorLog.GroupEmpty(_logger, GroupId, _generationId);
+            GroupCoordinatorLogMessages.GroupEmpty(_logger, GroupId, _generationId);
             return;
         }
         _protocolName = SelectProtocol();
         TransitionTo(GroupState.CompletingRebalance);
         _store.RecordGroup(GroupId, _protocolType, _generationId);
-        GroupCoordinatorLog.GenerationStarted(_logger, GroupId, _generationId, _members.Count, _protocolName);
+        GroupCoordinatorLogMessages.GenerationStarted(_logger, GroupId, _generationId, _members.Count, _protocolName);
 
         var leaderView = CurrentMembers();
         foreach (var member in _members.Values)
@@ -137,7 +137,7 @@ internal sealed partial class ClassicGroup
                 _leaderId!,
                 member.MemberId,
                 false,
-                member.MemberId == _leaderId ? leaderView : _noMembers));
+                member.MemberId == _leaderId ? leaderView : NoMembers));
             RescheduleSession(member, member.SessionTimeout);
             member.IsNew = false;
             _pendingSyncMembers.Add(member.MemberId);

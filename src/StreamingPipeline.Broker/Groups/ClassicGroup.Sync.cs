@@ -48,7 +48,7 @@ internal sealed partial class ClassicGroup
                         {
                             SetAndPropagateAssignment(request.Assignments);
                             TransitionTo(GroupState.Stable);
-                            GroupCoordinatorLog.GroupStable(_logger, GroupId, _generationId, _members.Count);
+                            GroupCoordinatorLogMessages.GroupStable(_logger, GroupId, _generationId, _members.Count);
                         }
                         return completion.Task;
                     }

@@ -20,7 +20,7 @@ namespace StreamingPipeline.Broker.Groups;
 /// </remarks>
 internal sealed partial class ClassicGroup
 {
-    private static readonly IReadOnlyList<JoinGroupMember> _noMembers = [];
+    private static readonly IReadOnlyList<JoinGroupMember> NoMembers = [];
 
     private readonly Lock _lock = new();
     private readonly GroupCoordinatorOptions _options;
@@ -278,7 +278,7 @@ internal sealed partial class ClassicGroup
         member.SessionTimer?.Dispose();
         member.SessionTimer = null;
         member.IsRemoved = true;
-        GroupCoordinatorLog.MemberRemoved(_logger, GroupId, member.MemberId, reason);
+        GroupCoordinatorLogMessages.MemberRemoved(_logger, GroupId, member.MemberId, reason);
     }
 
     private void RescheduleSession(GroupMember member, TimeSpan timeout)

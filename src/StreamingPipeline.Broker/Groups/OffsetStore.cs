@@ -278,7 +278,7 @@ internal sealed class OffsetStore : IAsyncDisposable
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                GroupCoordinatorLog.OffsetsLogWriteFailed(_logger, exception);
+                GroupCoordinatorLogMessages.OffsetsLogWriteFailed(_logger, exception);
                 failure = exception;
             }
             foreach (var (write, error) in batch)
@@ -315,7 +315,7 @@ internal sealed class OffsetStore : IAsyncDisposable
                 catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
                 {
                     // The old file is intact (or was reopened); rewriting is retried after the next write.
-                    GroupCoordinatorLog.OffsetsLogRewriteFailed(_logger, exception);
+                    GroupCoordinatorLogMessages.OffsetsLogRewriteFailed(_logger, exception);
                 }
             }
         }
@@ -325,7 +325,7 @@ internal sealed class OffsetStore : IAsyncDisposable
     {
         if (write.Completion is null)
         {
-            GroupCoordinatorLog.UnawaitedOffsetsLogWriteFailed(_logger, write.Entry?.GetType().Name ?? "flush", exception);
+            GroupCoordinatorLogMessages.UnawaitedOffsetsLogWriteFailed(_logger, write.Entry?.GetType().Name ?? "flush", exception);
         }
         else
         {
@@ -341,7 +341,7 @@ internal sealed class OffsetStore : IAsyncDisposable
         var before = Log.Length;
         await Log.RewriteAsync(LatestValues(), cancellationToken);
         _lengthAfterRewrite = Log.Length;
-        GroupCoordinatorLog.OffsetsLogRewritten(_logger, before, _lengthAfterRewrite);
+        GroupCoordinatorLogMessages.OffsetsLogRewritten(_logger, before, _lengthAfterRewrite);
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ internal sealed class OffsetsLog : IDisposable
             cancellationToken);
         if (log.TruncatedBytes > 0)
         {
-            GroupCoordinatorLog.OffsetsLogTailTruncated(logger, path, log.TruncatedBytes, log.Length);
+            GroupCoordinatorLogMessages.OffsetsLogTailTruncated(logger, path, log.TruncatedBytes, log.Length);
         }
         return new OffsetsLog(log);
     }

@@ -90,7 +90,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         var coordinator = new TransactionCoordinator(
             options, markerWriter, time ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance, log, producerIds, state);
         var completing = state.Values.Where(metadata => metadata.IsCompleting).ToList();
-        TransactionCoordinatorLog.Loaded(coordinator._logger, state.Count, completing.Count);
+        TransactionCoordinatorLogMessages.Loaded(coordinator._logger, state.Count, completing.Count);
         foreach (var metadata in completing)
         {
             await coordinator.CompleteAsync(metadata);
@@ -169,7 +169,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
                     await PersistLockedAsync(next);
                     return new InitProducerIdResult(ErrorCode.None, next.ProducerId, next.ProducerEpoch);
                 }
-                TransactionCoordinatorLog.Fencing(_logger, transactionalId, current.ProducerId, current.ProducerEpoch);
+                TransactionCoordinatorLogMessages.Fencing(_logger, transactionalId, current.ProducerId, current.ProducerEpoch);
                 fenced = FenceAndAbort(current, now);
                 await PersistLockedAsync(fenced);
             }
@@ -482,7 +482,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         }
         if (!_stopping.IsCancellationRequested)
         {
-            TransactionCoordinatorLog.MarkersFailed(_logger, failure, prepared.TransactionalId, prepared.State.ToString(), _options.MarkerRetryBackoff);
+            TransactionCoordinatorLogMessages.MarkersFailed(_logger, failure, prepared.TransactionalId, prepared.State.ToString(), _options.MarkerRetryBackoff);
             StartBackground(() => RetryCompletionAsync(prepared));
         }
         return false;
@@ -510,7 +510,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
                 return;
             }
             backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxMarkerRetryBackoff.Ticks));
-            TransactionCoordinatorLog.MarkersFailed(_logger, failure, prepared.TransactionalId, prepared.State.ToString(), backoff);
+            TransactionCoordinatorLogMessages.MarkersFailed(_logger, failure, prepared.TransactionalId, prepared.State.ToString(), backoff);
         }
     }
 
@@ -654,7 +654,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
             {
                 return;
             }
-            TransactionCoordinatorLog.TimedOut(_logger, transactionalId, current.ProducerId, current.TimeoutMs);
+            TransactionCoordinatorLogMessages.TimedOut(_logger, transactionalId, current.ProducerId, current.TimeoutMs);
             fenced = FenceAndAbort(current, NowMs());
             await PersistLockedAsync(fenced);
         }
@@ -679,7 +679,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
             }
             await _log.AppendTombstoneAsync(transactionalId);
             _transactions.TryRemove(transactionalId, out _);
-            TransactionCoordinatorLog.Expired(_logger, transactionalId);
+            TransactionCoordinatorLogMessages.Expired(_logger, transactionalId);
         }
         finally
         {
@@ -724,7 +724,7 @@ public sealed class TransactionCoordinator : IAsyncDisposable
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            TransactionCoordinatorLog.BackgroundFailed(_logger, exception);
+            TransactionCoordinatorLogMessages.BackgroundFailed(_logger, exception);
         }
     }
 

@@ -48,7 +48,7 @@ public sealed class TransactionMarkerWriter(
                     break;
                 case ErrorCode.InvalidProducerEpoch or ErrorCode.TransactionCoordinatorFenced:
                     // A newer epoch already ended whatever this producer had open there.
-                    TransactionMarkerWriterLog.StaleMarker(logger, producerId, producerEpoch, topic, partition, result.Error.ToString());
+                    TransactionMarkerWriterLogMessages.StaleMarker(logger, producerId, producerEpoch, topic, partition, result.Error.ToString());
                     break;
                 default:
                     throw new IOException($"Writing the {type} marker of producer {producerId} to {topic}-{partition} failed: {result.Error} {result.ErrorMessage}");

@@ -19,8 +19,8 @@ public sealed class EventStreamGenerator
     // Up to this many users, each user's id, key and partition are built once and kept (about 100 bytes a user).
     private const int MaxCachedUsers = 1_000_000;
 
-    private static readonly string[] s_productPages = CreatePages("/products/", ProductCount);
-    private static readonly string[] s_categoryPages = CreatePages("/category/", CategoryCount);
+    private static readonly string[] ProductPages = CreatePages("/products/", ProductCount);
+    private static readonly string[] CategoryPages = CreatePages("/category/", CategoryCount);
 
     private readonly GeneratorOptions _options;
     private readonly int _partitionCount;
@@ -230,7 +230,7 @@ public sealed class EventStreamGenerator
                 page = "/checkout";
                 break;
             case EventType.AddToCart:
-                page = s_productPages[session.Product];
+                page = ProductPages[session.Product];
                 break;
             default:
                 page = NextBrowsePage(session);
@@ -269,14 +269,14 @@ public sealed class EventStreamGenerator
         }
         if (u < 0.20)
         {
-            return s_categoryPages[_random.NextInt(CategoryCount)];
+            return CategoryPages[_random.NextInt(CategoryCount)];
         }
         if (u < 0.25)
         {
             return "/cart";
         }
         session.Product = _random.NextInt(ProductCount);
-        return s_productPages[session.Product];
+        return ProductPages[session.Product];
     }
 
     private static string[] CreatePages(string prefix, int count)

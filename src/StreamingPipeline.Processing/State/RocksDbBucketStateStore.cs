@@ -5,19 +5,22 @@ using RocksDbSharp;
 namespace StreamingPipeline.Processing.State;
 
 /// <summary>
-/// The RocksDB backend. Three column families:
+/// The RocksDB backend. Column families:
 /// <c>keys</c> (key -> bucket, 8 bytes little-endian; bloom-filtered for the point lookup),
-/// <c>expiry</c> (bucket big-endian ++ key -> empty: each bucket's keys, contiguous, so expiry reads only the
-/// expired bucket and drops it with one range delete) and
-/// <c>meta</c> (format marker, checkpoint, per-bucket key counts).
+/// <c>meta</c> (format marker, checkpoint, expiry floor, per-bucket key counts) and, with
+/// <see cref="RocksDbExpiry.BucketIndex"/>, <c>expiry</c> (bucket big-endian ++ key -> empty: each bucket's keys,
+/// contiguous, so expiry reads only the expired bucket, deletes its keys and drops it with one range delete).
+/// With <see cref="RocksDbExpiry.CompactionFilter"/> (the default) expiry is a committed floor: lookups compare
+/// buckets, the key counts drop at once, and compaction removes the expired keys from disk.
 /// A commit is one WriteBatch (WAL on, not fsynced: a lost tail only makes the checkpoint older, and the caller
 /// catches up from its output). Not thread-safe: one task owns the store.
 /// </summary>
 public sealed class RocksDbBucketStateStore : IBucketStateStore
 {
-    private const string FormatMarker = "streaming-pipeline bucket-state v1";
-    private static readonly byte[] s_formatKey = "format"u8.ToArray();
-    private static readonly byte[] s_checkpointKey = "checkpoint"u8.ToArray();
+    private const string FormatMarker = "streaming-pipeline bucket-state v1 ";
+    private static readonly byte[] FormatKey = "format"u8.ToArray();
+    private static readonly byte[] FloorKey = "floor"u8.ToArray();
+    private static readonly byte[] CheckpointKey = "checkpoint"u8.ToArray();
     private const byte CountKeyPrefix = (byte)'c';
 
     private readonly string _directory;
@@ -32,10 +35,14 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
     private readonly object[] _nativeOptions;
     private readonly SortedDictionary<long, long> _countByBucket;
     private readonly byte[] _expiryKeyBuffer = new byte[256];
+    private readonly RocksDbExpiry _expiryMode;
+    private readonly BucketExpiryFilter _filter;
 
-    private RocksDbBucketStateStore(string directory, RocksDb db, object[] nativeOptions)
+    private RocksDbBucketStateStore(string directory, RocksDb db, RocksDbExpiry expiry, BucketExpiryFilter filter, object[] nativeOptions)
     {
         _nativeOptions = nativeOptions;
+        _expiryMode = expiry;
+        _filter = filter;
         _directory = directory;
         _db = db;
         _keys = db.GetColumnFamily("keys");
@@ -43,6 +50,8 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         _meta = db.GetColumnFamily("meta");
         _countByBucket = ReadCounts();
         Checkpoint = ReadCheckpoint();
+        var floor = db.Get(FloorKey, _meta);
+        _filter.Floor = floor is { Length: 8 } ? BinaryPrimitives.ReadInt64LittleEndian(floor) : long.MinValue;
     }
 
     /// <inheritdoc />
@@ -53,8 +62,10 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
 
     /// <summary>Opens the state in <paramref name="directory"/>, creating it when absent or empty.</summary>
     /// <exception cref="StateStoreException">The directory holds something else, or RocksDB cannot open it.</exception>
-    public static RocksDbBucketStateStore Open(string directory)
+    public static RocksDbBucketStateStore Open(string directory, RocksDbExpiry expiry = RocksDbExpiry.CompactionFilter)
     {
+        var marker = FormatMarker + (expiry == RocksDbExpiry.CompactionFilter ? "compaction-filter" : "bucket-index");
+        var filter = new BucketExpiryFilter();
         var path = Path.GetFullPath(directory);
         var isNew = !System.IO.Directory.Exists(path) || !System.IO.Directory.EnumerateFileSystemEntries(path).Any();
         if (!isNew)
@@ -69,8 +80,12 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             .SetFormatVersion(5);
         var keysOptions = new ColumnFamilyOptions()
             .SetBlockBasedTableFactory(table)
-            .SetWriteBufferSize(32UL << 20)
+            .SetWriteBufferSize(64UL << 20)
             .SetCompression(Compression.Lz4);
+        if (expiry == RocksDbExpiry.CompactionFilter)
+        {
+            keysOptions.SetCompactionFilter(filter.Native.Handle);
+        }
         var families = new ColumnFamilies
         {
             { "keys", keysOptions },
@@ -93,16 +108,16 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         }
         try
         {
-            var format = db.Get(s_formatKey, db.GetColumnFamily("meta"));
+            var format = db.Get(FormatKey, db.GetColumnFamily("meta"));
             if (format is null && isNew)
             {
-                db.Put(s_formatKey, Encoding.UTF8.GetBytes(FormatMarker), db.GetColumnFamily("meta"));
+                db.Put(FormatKey, Encoding.UTF8.GetBytes(marker), db.GetColumnFamily("meta"));
             }
-            else if (format is null || Encoding.UTF8.GetString(format) != FormatMarker)
+            else if (format is null || Encoding.UTF8.GetString(format) != marker)
             {
                 throw new StateStoreException($"{path} holds RocksDB data that is not this pipeline's state (format marker missing or different)");
             }
-            return new RocksDbBucketStateStore(path, db, [options, families, table, blockCache]);
+            return new RocksDbBucketStateStore(path, db, expiry, filter, [options, families, table, blockCache, keysOptions]);
         }
         catch
         {
@@ -150,11 +165,19 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             }
         }
         Span<byte> value = stackalloc byte[8];
+        if (_staged.ExpireBefore is { } newFloor)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(value, newFloor);
+            batch.Put(FloorKey, value, _meta);
+        }
         foreach (var (key, bucket) in _staged.LivePuts())
         {
             BinaryPrimitives.WriteInt64LittleEndian(value, bucket);
             batch.Put(key, value, _keys);
-            batch.Put(ExpiryKey(bucket, key), ReadOnlySpan<byte>.Empty, _expiry);
+            if (_expiryMode == RocksDbExpiry.BucketIndex)
+            {
+                batch.Put(ExpiryKey(bucket, key), ReadOnlySpan<byte>.Empty, _expiry);
+            }
             counts[bucket] = counts.GetValueOrDefault(bucket) + 1;
         }
         Span<byte> countKey = stackalloc byte[9];
@@ -170,7 +193,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         Span<byte> checkpointValue = stackalloc byte[16];
         BinaryPrimitives.WriteInt64LittleEndian(checkpointValue, checkpoint.OutputOffset);
         BinaryPrimitives.WriteInt64LittleEndian(checkpointValue[8..], checkpoint.StreamTime);
-        batch.Put(s_checkpointKey, checkpointValue, _meta);
+        batch.Put(CheckpointKey, checkpointValue, _meta);
         try
         {
             _db.Write(batch, _writeOptions);
@@ -183,6 +206,11 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         foreach (var (bucket, count) in counts)
         {
             _countByBucket.Add(bucket, count);
+        }
+        if (_staged.ExpireBefore is { } committedFloor)
+        {
+            // Only now may compaction drop those keys: the commit that expired them is written.
+            _filter.Floor = committedFloor;
         }
         _staged.Clear();
         Checkpoint = checkpoint;
@@ -220,10 +248,18 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         // Options, caches and handles are released by their finalizers (RocksDbSharp gives them no Dispose).
         _db.Dispose();
         GC.KeepAlive(_nativeOptions);
+        GC.KeepAlive(_filter);
     }
 
     private void DeleteBucket(WriteBatch batch, long bucket)
     {
+        Span<byte> countKey = stackalloc byte[9];
+        WriteCountKey(countKey, bucket);
+        batch.Delete(countKey, _meta);
+        if (_expiryMode == RocksDbExpiry.CompactionFilter)
+        {
+            return;
+        }
         var start = new byte[8];
         var end = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(start, bucket);
@@ -237,9 +273,6 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             }
         }
         batch.DeleteRange(start, 8, end, 8, _expiry);
-        Span<byte> countKey = stackalloc byte[9];
-        WriteCountKey(countKey, bucket);
-        batch.Delete(countKey, _meta);
     }
 
     private ReadOnlySpan<byte> ExpiryKey(long bucket, byte[] key)
@@ -274,7 +307,7 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
 
     private StateCheckpoint? ReadCheckpoint()
     {
-        var value = _db.Get(s_checkpointKey, _meta);
+        var value = _db.Get(CheckpointKey, _meta);
         if (value is null)
         {
             return null;

@@ -7,7 +7,7 @@ namespace StreamingPipeline.Broker.Tests.DurableFiles;
 
 public sealed class TopicMetadataFileTests : IDisposable
 {
-    private static readonly Guid s_topicId = Guid.Parse("6c3f1c9e-47b5-4d8e-9a51-0f3a5b2c7d10");
+    private static readonly Guid TopicId = Guid.Parse("6c3f1c9e-47b5-4d8e-9a51-0f3a5b2c7d10");
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("topic-metadata-file-");
 
@@ -20,14 +20,14 @@ public sealed class TopicMetadataFileTests : IDisposable
 
         var read = TopicMetadataFile.Read(TopicMetadataFile.PathFor(_directory.FullName, "orders"));
 
-        Assert.Equal(("orders", s_topicId, 3), (read.Name, read.TopicId, read.PartitionCount));
+        Assert.Equal(("orders", TopicId, 3), (read.Name, read.TopicId, read.PartitionCount));
         Assert.Equal("delete", read.Overrides["cleanup.policy"]);
     }
 
     [Fact]
     public void AVersionOneFileIsStillRead()
     {
-        var payload = Encoding.UTF8.GetBytes($$$"""{"name":"orders","topicId":"{{{s_topicId}}}","partitions":4,"configs":{"retention.ms":"1000"}}""");
+        var payload = Encoding.UTF8.GetBytes($$$"""{"name":"orders","topicId":"{{{TopicId}}}","partitions":4,"configs":{"retention.ms":"1000"}}""");
         var bytes = new byte[10 + payload.Length + 4];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, 0x5350544D);
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(4), 1);
@@ -59,7 +59,7 @@ public sealed class TopicMetadataFileTests : IDisposable
         AssertOldContentSurvives(fileSystem => fileSystem.CrashAtNextDirectorySync(), expectCrash: true);
 
     private static TopicMetadataFile.Contents Contents(int partitions, string cleanupPolicy) =>
-        new("orders", s_topicId, partitions, new Dictionary<string, string> { ["cleanup.policy"] = cleanupPolicy });
+        new("orders", TopicId, partitions, new Dictionary<string, string> { ["cleanup.policy"] = cleanupPolicy });
 
     private void AssertOldContentSurvives(Action<FaultInjectingFileSystem> injectFault, bool expectCrash)
     {

@@ -16,7 +16,7 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     protected static readonly TimeSpan InitialDelay = TimeSpan.FromSeconds(3);
 
     // Real time: only a bound on how long a test waits for something the manual clock already made happen.
-    private static readonly TimeSpan _deadline = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     public FakeTimeProvider Time { get; } = new();
 
@@ -57,7 +57,7 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
         Coordinator = await OpenAsync();
     }
 
-    protected static Task<T> Completed<T>(Task<T> task) => task.WaitAsync(_deadline);
+    protected static Task<T> Completed<T>(Task<T> task) => task.WaitAsync(Deadline);
 
     protected static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
 

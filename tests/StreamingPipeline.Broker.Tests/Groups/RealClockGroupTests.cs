@@ -10,8 +10,8 @@ namespace StreamingPipeline.Broker.Tests.Groups;
 /// </summary>
 public sealed class RealClockGroupTests : IAsyncLifetime
 {
-    private static readonly TimeSpan _deadline = TimeSpan.FromSeconds(15);
-    private static readonly GroupCoordinatorOptions _options = new()
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
+    private static readonly GroupCoordinatorOptions Options = new()
     {
         MinSessionTimeout = TimeSpan.FromMilliseconds(100),
         InitialRebalanceDelay = TimeSpan.FromMilliseconds(50),
@@ -32,18 +32,18 @@ public sealed class RealClockGroupTests : IAsyncLifetime
     public async Task MembersJoinSyncAndOneIsExpiredOnTheSystemClock()
     {
         var joins = new[] { "c1", "c2" }.Select(clientId => _coordinator.JoinGroupAsync(Join(clientId), CancellationToken.None)).ToArray();
-        var joined = await Task.WhenAll(joins).WaitAsync(_deadline);
+        var joined = await Task.WhenAll(joins).WaitAsync(Deadline);
         Assert.All(joined, result => Assert.Equal(1, result.GenerationId));
         var leader = joined.Single(result => result.MemberId == result.LeaderId);
         var follower = joined.Single(result => result != leader);
         await Task.WhenAll(
             Sync(follower, []),
             Sync(leader, [new SyncGroupAssignment(leader.MemberId, new byte[] { 1 }), new SyncGroupAssignment(follower.MemberId, new byte[] { 2 })]))
-            .WaitAsync(_deadline);
+            .WaitAsync(Deadline);
 
         // The leader keeps heartbeating; the follower goes silent and its 300 ms session ends.
         var heartbeat = ErrorCode.None;
-        var deadline = DateTime.UtcNow + _deadline;
+        var deadline = DateTime.UtcNow + Deadline;
         while (heartbeat == ErrorCode.None && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
@@ -51,7 +51,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
         }
 
         Assert.Equal(ErrorCode.RebalanceInProgress, heartbeat);
-        var rejoined = await _coordinator.JoinGroupAsync(Join("c1", leader.MemberId), CancellationToken.None).WaitAsync(_deadline);
+        var rejoined = await _coordinator.JoinGroupAsync(Join("c1", leader.MemberId), CancellationToken.None).WaitAsync(Deadline);
         Assert.Equal(2, rejoined.GenerationId);
         Assert.Equal(leader.MemberId, Assert.Single(rejoined.Members).MemberId);
     }
@@ -70,7 +70,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
                 Assert.All(results, result => Assert.Equal(ErrorCode.None, result.Error));
             }
         }));
-        await Task.WhenAll(committers).WaitAsync(_deadline);
+        await Task.WhenAll(committers).WaitAsync(Deadline);
 
         await _coordinator.DisposeAsync();
         _coordinator = await OpenAsync();
@@ -87,12 +87,12 @@ public sealed class RealClockGroupTests : IAsyncLifetime
     {
         // Ten consumers start at once and three of them leave as soon as they are in; the other seven keep rejoining
         // and syncing, as consumers do, until they share one stable generation.
-        var members = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => JoinAsync($"c{i}", "")))).WaitAsync(_deadline);
+        var members = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(() => JoinAsync($"c{i}", "")))).WaitAsync(Deadline);
         foreach (var leaving in members.Take(3))
         {
             _coordinator.LeaveGroup("orders", [new LeaveGroupMember(leaving.MemberId, null)]);
         }
-        var final = await Task.WhenAll(members.Skip(3).Select(member => Task.Run(() => RejoinUntilStableAsync(member)))).WaitAsync(_deadline);
+        var final = await Task.WhenAll(members.Skip(3).Select(member => Task.Run(() => RejoinUntilStableAsync(member)))).WaitAsync(Deadline);
 
         Assert.Single(final.Select(result => result.GenerationId).Distinct());
         Assert.Equal(7, final.Single(result => result.MemberId == result.LeaderId).Members.Count);
@@ -101,7 +101,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
 
     private async Task<JoinGroupResult> JoinAsync(string clientId, string memberId)
     {
-        var deadline = DateTime.UtcNow + _deadline;
+        var deadline = DateTime.UtcNow + Deadline;
         while (DateTime.UtcNow < deadline)
         {
             var result = await _coordinator.JoinGroupAsync(Join(clientId, memberId, TimeSpan.FromSeconds(3)), CancellationToken.None);
@@ -121,7 +121,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
     /// <summary>What a consumer does once a rebalance started: rejoin and sync until it is in a stable generation.</summary>
     private async Task<JoinGroupResult> RejoinUntilStableAsync(JoinGroupResult member)
     {
-        var deadline = DateTime.UtcNow + _deadline;
+        var deadline = DateTime.UtcNow + Deadline;
         var memberId = member.MemberId;
         while (DateTime.UtcNow < deadline)
         {
@@ -138,7 +138,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
     }
 
     private Task<GroupCoordinator> OpenAsync() =>
-        GroupCoordinator.OpenAsync(Path.Combine(_directory.Path, "offsets"), _options, TimeProvider.System, NullLogger.Instance, CancellationToken.None);
+        GroupCoordinator.OpenAsync(Path.Combine(_directory.Path, "offsets"), Options, TimeProvider.System, NullLogger.Instance, CancellationToken.None);
 
     private static JoinGroupCall Join(string clientId, string memberId = "", TimeSpan? sessionTimeout = null) =>
         new("orders", memberId, null, "consumer", [new JoinGroupProtocol("range", new byte[] { 0 })],

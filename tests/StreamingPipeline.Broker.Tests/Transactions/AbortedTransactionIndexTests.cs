@@ -5,9 +5,9 @@ namespace StreamingPipeline.Broker.Tests.Transactions;
 public sealed class AbortedTransactionIndexTests : IDisposable
 {
     private const int EntrySize = 42;
-    private static readonly AbortedTransaction _first = new(1, 0, 5, 3); // producer 2 was still open from 3
-    private static readonly AbortedTransaction _second = new(2, 3, 10, 11);
-    private static readonly AbortedTransaction _third = new(3, 12, 20, 21);
+    private static readonly AbortedTransaction First = new(1, 0, 5, 3); // producer 2 was still open from 3
+    private static readonly AbortedTransaction Second = new(2, 3, 10, 11);
+    private static readonly AbortedTransaction Third = new(3, 12, 20, 21);
     private readonly TempDirectory _directory = new();
 
     private string IndexPath => _directory.Combine(AbortedTransactionIndex.FileName);
@@ -17,12 +17,12 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     [Fact]
     public void QueryReturnsTheAbortedTransactionsOverlappingTheFetchedRange()
     {
-        using var index = OpenWith(_first, _second, _third);
+        using var index = OpenWith(First, Second, Third);
 
-        Assert.Equal([_first, _second], index.GetAbortedTransactions(0, 4));
-        Assert.Equal([_first], index.GetAbortedTransactions(0, 3));
-        Assert.Equal([_second], index.GetAbortedTransactions(6, 12));
-        Assert.Equal([_third], index.GetAbortedTransactions(11, 30));
+        Assert.Equal([First, Second], index.GetAbortedTransactions(0, 4));
+        Assert.Equal([First], index.GetAbortedTransactions(0, 3));
+        Assert.Equal([Second], index.GetAbortedTransactions(6, 12));
+        Assert.Equal([Third], index.GetAbortedTransactions(11, 30));
         Assert.Empty(index.GetAbortedTransactions(21, 30));
     }
 
@@ -49,17 +49,17 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     [Fact]
     public void EntriesSurviveReopening()
     {
-        OpenWith(_first, _second).Dispose();
+        OpenWith(First, Second).Dispose();
 
         using var reopened = AbortedTransactionIndex.Open(IndexPath);
 
-        Assert.Equal([_first, _second], reopened.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([First, Second], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
     public void TornTailIsCutOnOpenAndAppendsContinueAfterIt()
     {
-        OpenWith(_first, _second, _third).Dispose();
+        OpenWith(First, Second, Third).Dispose();
         using (var file = new FileStream(IndexPath, FileMode.Open))
         {
             file.SetLength(file.Length - 5);
@@ -67,34 +67,34 @@ public sealed class AbortedTransactionIndexTests : IDisposable
 
         using (var reopened = AbortedTransactionIndex.Open(IndexPath))
         {
-            Assert.Equal([_first, _second], reopened.GetAbortedTransactions(0, long.MaxValue));
+            Assert.Equal([First, Second], reopened.GetAbortedTransactions(0, long.MaxValue));
             Assert.Equal(2 * EntrySize, new FileInfo(IndexPath).Length);
-            Assert.True(reopened.Append(_third));
+            Assert.True(reopened.Append(Third));
         }
         using var again = AbortedTransactionIndex.Open(IndexPath);
-        Assert.Equal([_first, _second, _third], again.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([First, Second, Third], again.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
     public void CorruptEntryEndsTheIndex()
     {
-        OpenWith(_first, _second, _third).Dispose();
+        OpenWith(First, Second, Third).Dispose();
         var bytes = File.ReadAllBytes(IndexPath);
         bytes[EntrySize + 20] ^= 0x40;
         File.WriteAllBytes(IndexPath, bytes);
 
         using var reopened = AbortedTransactionIndex.Open(IndexPath);
 
-        Assert.Equal([_first], reopened.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([First], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
     public void ReplayedEntriesAreNotAppendedTwice()
     {
-        using var index = OpenWith(_first, _second);
+        using var index = OpenWith(First, Second);
 
-        Assert.False(index.Append(_first));
-        Assert.False(index.Append(_second));
+        Assert.False(index.Append(First));
+        Assert.False(index.Append(Second));
         Assert.Equal(2, index.Count);
         Assert.Equal(2 * EntrySize, new FileInfo(IndexPath).Length);
     }
@@ -102,28 +102,28 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     [Fact]
     public void TruncationDropsEntriesWhoseMarkerIsAtOrAfterTheOffset()
     {
-        using (var index = OpenWith(_first, _second, _third))
+        using (var index = OpenWith(First, Second, Third))
         {
             index.TruncateFrom(10);
-            Assert.Equal([_first], index.GetAbortedTransactions(0, long.MaxValue));
-            Assert.True(index.Append(_third));
+            Assert.Equal([First], index.GetAbortedTransactions(0, long.MaxValue));
+            Assert.True(index.Append(Third));
         }
 
         using var reopened = AbortedTransactionIndex.Open(IndexPath);
-        Assert.Equal([_first, _third], reopened.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([First, Third], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     [Fact]
     public void RetentionRemovesEntriesWhoseMarkerIsBeforeTheLogStart()
     {
-        using (var index = OpenWith(_first, _second, _third))
+        using (var index = OpenWith(First, Second, Third))
         {
             index.RemoveBefore(6);
-            Assert.Equal([_second, _third], index.GetAbortedTransactions(0, long.MaxValue));
+            Assert.Equal([Second, Third], index.GetAbortedTransactions(0, long.MaxValue));
         }
 
         using var reopened = AbortedTransactionIndex.Open(IndexPath);
-        Assert.Equal([_second, _third], reopened.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([Second, Third], reopened.GetAbortedTransactions(0, long.MaxValue));
     }
 
     private AbortedTransactionIndex OpenWith(params AbortedTransaction[] entries)

@@ -12,7 +12,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
 {
     private const string Id = "copier-3";
     private const int Timeout = 60_000;
-    private static readonly TopicPartition[] _outputs = [new TopicPartition("output", 0), new TopicPartition("output", 5)];
+    private static readonly TopicPartition[] Outputs = [new TopicPartition("output", 0), new TopicPartition("output", 5)];
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
@@ -45,7 +45,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task CrashWithATransactionOpenKeepsItOpenWithItsPartitionsGroupsAndDeadline()
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         await _coordinator.AddOffsetsToTxnAsync(Id, _producerId, 0, "copiers");
         _time.Advance(TimeSpan.FromSeconds(40));
 
@@ -53,7 +53,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
 
         var state = _coordinator.GetTransaction(Id)!;
         Assert.Equal(TransactionState.Ongoing, state.State);
-        Assert.True(state.Partitions.SetEquals(_outputs));
+        Assert.True(state.Partitions.SetEquals(Outputs));
         Assert.True(state.GroupIds.SetEquals(["copiers"]));
         Assert.Empty(_markers.Calls);
 
@@ -67,7 +67,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task TransactionWhoseDeadlinePassedWhileDownIsAbortedAfterTheRestart()
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         await _coordinator.DisposeAsync();
         _time.Advance(TimeSpan.FromMinutes(5));
 
@@ -82,7 +82,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [InlineData(false)]
     public async Task CrashAfterTheDecisionBeforeAnyMarkerCompletesTheDecisionOnReopen(bool commit)
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         await _coordinator.AddOffsetsToTxnAsync(Id, _producerId, 0, "copiers");
         _markers.BeforeWrite = (_, cancellationToken) => Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
 
@@ -100,7 +100,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [InlineData(false)]
     public async Task CrashAfterTheMarkersBeforeCompletionWritesThemAgainAndCompletes(bool commit)
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         await _coordinator.AddOffsetsToTxnAsync(Id, _producerId, 0, "copiers");
         var before = _markers;
         before.AfterWrite = (_, cancellationToken) => Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
@@ -117,7 +117,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task CrashWhileFencingAnOngoingTransactionFinishesTheAbortWithTheFencingEpoch()
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         _markers.BeforeWrite = (_, cancellationToken) => Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
 
         var init = _coordinator.InitProducerIdAsync(Id, Timeout).AsTask();
@@ -136,7 +136,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task CompletionCutFromTheLogTailIsRedoneOnReopen()
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         await _coordinator.EndTxnAsync(Id, _producerId, 0, commit: true);
         Assert.Equal(TransactionState.CompleteCommit, _coordinator.GetTransaction(Id)!.State);
         await _coordinator.DisposeAsync();
@@ -154,7 +154,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task MarkersThatKeepFailingAfterARestartAreRetriedInTheBackground()
     {
-        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, _producerId, 0, Outputs);
         _markers.BeforeWrite = (_, cancellationToken) => Task.Delay(System.Threading.Timeout.Infinite, cancellationToken);
         var endTxn = _coordinator.EndTxnAsync(Id, _producerId, 0, commit: true).AsTask();
         await Eventually.TrueAsync(() => _coordinator.GetTransaction(Id)!.IsCompleting, "the decision is durable");
@@ -185,7 +185,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     {
         var call = Assert.Single(_markers.Calls);
         Assert.Equal((commit, _producerId, epoch), (call.Commit, call.ProducerId, call.ProducerEpoch));
-        Assert.True(call.Partitions.SetEquals(_outputs));
+        Assert.True(call.Partitions.SetEquals(Outputs));
         var state = _coordinator.GetTransaction(Id)!;
         Assert.Equal(ExpectedState(commit), state.State);
         Assert.Empty(state.Partitions);

@@ -9,7 +9,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
 {
     private const string Id = "dedup-task-0";
     private const int Timeout = 60_000;
-    private static readonly TopicPartition[] _outputs = [new TopicPartition("output", 0), new TopicPartition("output", 1)];
+    private static readonly TopicPartition[] Outputs = [new TopicPartition("output", 0), new TopicPartition("output", 1)];
     private readonly TempDirectory _directory = new();
     private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
@@ -70,12 +70,12 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
 
-        Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [_outputs[0]]));
+        Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [Outputs[0]]));
         var ongoing = _coordinator.GetTransaction(Id)!;
         Assert.Equal(TransactionState.Ongoing, ongoing.State);
         Assert.Equal(_time.GetUtcNow().ToUnixTimeMilliseconds(), ongoing.TransactionStartMs);
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs));
+        Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs));
         Assert.Equal(ErrorCode.None, await _coordinator.AddOffsetsToTxnAsync(Id, producer.ProducerId, 0, "dedup"));
         Assert.Equal(ongoing.TransactionStartMs, _coordinator.GetTransaction(Id)!.TransactionStartMs);
 
@@ -85,7 +85,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         Assert.Equal(producer.ProducerId, call.ProducerId);
         Assert.Equal(0, call.ProducerEpoch);
         Assert.True(call.Commit);
-        Assert.True(call.Partitions.SetEquals(_outputs));
+        Assert.True(call.Partitions.SetEquals(Outputs));
         Assert.True(call.GroupIds.SetEquals(["dedup"]));
         var completed = _coordinator.GetTransaction(Id)!;
         Assert.Equal(TransactionState.CompleteCommit, completed.State);
@@ -97,7 +97,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task NextTransactionStartsFromNothingAfterACommit()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true);
 
         await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [new TopicPartition("output", 7)]);
@@ -113,7 +113,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task RetriedEndTxnIsAcknowledgedOnlyForTheSameOutcome()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true);
 
         Assert.Equal(ErrorCode.None, await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true));
@@ -127,9 +127,9 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
         var pid = producer.ProducerId;
 
-        Assert.Equal(ErrorCode.InvalidProducerIdMapping, await _coordinator.AddPartitionsToTxnAsync("unknown", pid, 0, _outputs));
-        Assert.Equal(ErrorCode.InvalidProducerIdMapping, await _coordinator.AddPartitionsToTxnAsync(Id, pid + 1, 0, _outputs));
-        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, pid, 1, _outputs));
+        Assert.Equal(ErrorCode.InvalidProducerIdMapping, await _coordinator.AddPartitionsToTxnAsync("unknown", pid, 0, Outputs));
+        Assert.Equal(ErrorCode.InvalidProducerIdMapping, await _coordinator.AddPartitionsToTxnAsync(Id, pid + 1, 0, Outputs));
+        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, pid, 1, Outputs));
         Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddOffsetsToTxnAsync(Id, pid, 1, "g"));
         Assert.Equal(ErrorCode.InvalidTxnState, await _coordinator.EndTxnAsync(Id, pid, 0, commit: true));
         Assert.Equal(ErrorCode.InvalidProducerIdMapping, await _coordinator.EndTxnAsync("unknown", pid, 0, commit: true));
@@ -140,7 +140,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task NewIncarnationAbortsTheOngoingTransactionAndFencesTheOldOneEverywhere()
     {
         var old = await _coordinator.InitProducerIdAsync(Id, Timeout);
-        await _coordinator.AddPartitionsToTxnAsync(Id, old.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, old.ProducerId, 0, Outputs);
         await _coordinator.AddOffsetsToTxnAsync(Id, old.ProducerId, 0, "dedup");
 
         var fresh = await _coordinator.InitProducerIdAsync(Id, Timeout);
@@ -149,9 +149,9 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var abort = Assert.Single(_markers.Calls);
         Assert.False(abort.Commit);
         Assert.Equal(1, abort.ProducerEpoch); // the fencing epoch, never handed to a client
-        Assert.True(abort.Partitions.SetEquals(_outputs));
+        Assert.True(abort.Partitions.SetEquals(Outputs));
         Assert.True(abort.GroupIds.SetEquals(["dedup"]));
-        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, old.ProducerId, 0, _outputs));
+        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, old.ProducerId, 0, Outputs));
         Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddOffsetsToTxnAsync(Id, old.ProducerId, 0, "dedup"));
         Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.EndTxnAsync(Id, old.ProducerId, 0, commit: true));
         Assert.Equal(ErrorCode.InvalidProducerEpoch, _coordinator.VerifyPartitionInTransaction(Id, old.ProducerId, 0, "output", 0));
@@ -162,7 +162,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task RequestsWhileMarkersAreBeingWrittenAreToldToRetry()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
         await _coordinator.AddOffsetsToTxnAsync(Id, producer.ProducerId, 0, "dedup");
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _markers.BeforeWrite = (_, _) => release.Task;
@@ -170,7 +170,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var endTxn = _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true).AsTask();
         await Eventually.TrueAsync(() => _coordinator.GetTransaction(Id)!.State == TransactionState.PrepareCommit, "the commit is decided");
 
-        Assert.Equal(ErrorCode.ConcurrentTransactions, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs));
+        Assert.Equal(ErrorCode.ConcurrentTransactions, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs));
         Assert.Equal(ErrorCode.ConcurrentTransactions, await _coordinator.AddOffsetsToTxnAsync(Id, producer.ProducerId, 0, "dedup"));
         Assert.Equal(ErrorCode.ConcurrentTransactions, await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true));
         Assert.Equal(ErrorCode.InvalidTxnState, await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: false));
@@ -192,7 +192,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var pid = producer.ProducerId;
 
         Assert.Equal(ErrorCode.InvalidTxnState, _coordinator.VerifyPartitionInTransaction(Id, pid, 0, "output", 0));
-        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [_outputs[0]]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [Outputs[0]]);
         Assert.Equal(ErrorCode.None, _coordinator.VerifyPartitionInTransaction(Id, pid, 0, "output", 0));
         Assert.Equal(ErrorCode.InvalidTxnState, _coordinator.VerifyPartitionInTransaction(Id, pid, 0, "output", 1));
         Assert.Equal(ErrorCode.InvalidProducerIdMapping, _coordinator.VerifyPartitionInTransaction("other", pid, 0, "output", 0));
@@ -265,7 +265,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task TransactionPastItsTimeoutIsAbortedAndItsProducerFenced()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, 1_000);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
 
         _time.Advance(TimeSpan.FromMilliseconds(999));
         Assert.Equal(TransactionState.Ongoing, _coordinator.GetTransaction(Id)!.State);
@@ -275,9 +275,9 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var abort = Assert.Single(_markers.Calls);
         Assert.False(abort.Commit);
         Assert.Equal(1, abort.ProducerEpoch);
-        Assert.True(abort.Partitions.SetEquals(_outputs));
+        Assert.True(abort.Partitions.SetEquals(Outputs));
         Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true));
-        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs));
+        Assert.Equal(ErrorCode.ProducerFenced, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs));
         Assert.Equal(new InitProducerIdResult(ErrorCode.None, producer.ProducerId, 2), await _coordinator.InitProducerIdAsync(Id, 1_000));
     }
 
@@ -285,9 +285,9 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task TimeoutCountsFromTheFirstPartitionNotFromTheLastAddition()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, 1_000);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [_outputs[0]]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [Outputs[0]]);
         _time.Advance(TimeSpan.FromMilliseconds(600));
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [_outputs[1]]);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [Outputs[1]]);
 
         _time.Advance(TimeSpan.FromMilliseconds(400));
 
@@ -298,11 +298,11 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task CommittedTransactionDoesNotTimeOut()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, 1_000);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
         await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: true);
 
         _time.Advance(TimeSpan.FromSeconds(5));
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs); // the next transaction, due a second from now
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs); // the next transaction, due a second from now
 
         Assert.Equal(TransactionState.Ongoing, _coordinator.GetTransaction(Id)!.State);
         Assert.Equal(0, _coordinator.GetTransaction(Id)!.ProducerEpoch);
@@ -313,7 +313,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     public async Task FailedMarkersAreRetriedUntilTheTransactionCompletes()
     {
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
-        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
         var failures = 2;
         _markers.BeforeWrite = (_, _) => Interlocked.Decrement(ref failures) >= 0
             ? throw new IOException("partition log unavailable")
@@ -341,7 +341,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var busy = await _coordinator.InitProducerIdAsync("busy", Timeout);
         await _coordinator.InitProducerIdAsync(Id, Timeout);
         _time.Advance(TimeSpan.FromSeconds(5));
-        await _coordinator.AddPartitionsToTxnAsync("busy", busy.ProducerId, 0, _outputs);
+        await _coordinator.AddPartitionsToTxnAsync("busy", busy.ProducerId, 0, Outputs);
 
         _time.Advance(TimeSpan.FromSeconds(5));
         await Eventually.TrueAsync(() => _coordinator.GetTransaction(Id) is null, "the idle id expires");
@@ -375,7 +375,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var producer = await _coordinator.InitProducerIdAsync(Id, Timeout);
         for (var i = 0; i < 30; i++)
         {
-            await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, _outputs);
+            await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs);
             await _coordinator.EndTxnAsync(Id, producer.ProducerId, 0, commit: i % 2 == 0);
         }
         var logSize = new FileInfo(Path.Combine(_directory.Path, TransactionLog.FileName)).Length;

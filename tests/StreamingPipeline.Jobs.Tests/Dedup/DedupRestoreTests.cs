@@ -10,7 +10,7 @@ namespace StreamingPipeline.Jobs.Tests.Dedup;
 public sealed class DedupRestoreTests
 {
     private const long Minute = 60_000;
-    private static readonly DedupWindow s_window = new(TimeSpan.FromHours(1), TimeSpan.FromMinutes(10));
+    private static readonly DedupWindow Window = new(TimeSpan.FromHours(1), TimeSpan.FromMinutes(10));
 
     public static TheoryData<string, int> Cases => new()
     {
@@ -31,11 +31,11 @@ public sealed class DedupRestoreTests
         {
             var cut = random.Next(stream.Count / 4, stream.Count);
             var store = harness.Open($"rebuild-{round}");
-            var dedup = new DedupOperator(store, s_window);
+            var dedup = new DedupOperator(store, Window);
             var passedBeforeCut = output.Where(o => o.Index < cut).ToList();
 
             // What a restore on an empty data dir does: start at the first output record at or after the window's start.
-            var target = s_window.RetainedSince(passedBeforeCut[^1].Event.Timestamp);
+            var target = Window.RetainedSince(passedBeforeCut[^1].Event.Timestamp);
             var start = passedBeforeCut.FindIndex(o => o.Event.Timestamp >= target);
             for (var offset = start; offset < passedBeforeCut.Count; offset++)
             {
@@ -60,7 +60,7 @@ public sealed class DedupRestoreTests
         var checkpointAt = random.Next(stream.Count / 4, stream.Count / 2);
         var cut = random.Next(checkpointAt, stream.Count);
         var store = harness.Open();
-        var dedup = new DedupOperator(store, s_window);
+        var dedup = new DedupOperator(store, Window);
         long lastOffset = -1;
         for (var i = 0; i < checkpointAt; i++)
         {
@@ -85,7 +85,7 @@ public sealed class DedupRestoreTests
             dedup.Abort();
         }
         var checkpoint = store.Checkpoint!.Value;
-        var resumed = new DedupOperator(store, s_window);
+        var resumed = new DedupOperator(store, Window);
         var passedBeforeCut = output.Where(o => o.Index < cut).ToList();
         for (var offset = (int)checkpoint.OutputOffset + 1; offset < passedBeforeCut.Count; offset++)
         {
@@ -114,7 +114,7 @@ public sealed class DedupRestoreTests
     private static (DedupDecision[] Decisions, List<(int Index, StreamEvent Event)> Output) RunUninterrupted(List<StreamEvent> stream)
     {
         using var harness = new StoreHarness("memory");
-        var dedup = new DedupOperator(harness.Open(), s_window);
+        var dedup = new DedupOperator(harness.Open(), Window);
         var decisions = new DedupDecision[stream.Count];
         var output = new List<(int, StreamEvent)>();
         for (var i = 0; i < stream.Count; i++)
@@ -148,7 +148,7 @@ public sealed class DedupRestoreTests
             clock += random.Next(0, 40_000);
             if (stream.Count > 10 && random.NextDouble() < 0.08)
             {
-                var delay = (long)Math.Exp(random.NextDouble() * Math.Log(2 * s_window.WindowMs / 1000.0)) * 1000;
+                var delay = (long)Math.Exp(random.NextDouble() * Math.Log(2 * Window.WindowMs / 1000.0)) * 1000;
                 var back = stream.FindLastIndex(e => e.Timestamp <= clock - delay);
                 if (back >= 0)
                 {

@@ -36,12 +36,14 @@ public sealed class RocksDbBucketStateStoreTests
         }
     }
 
-    [Fact]
-    public void Expiry_drops_whole_buckets_and_survives_a_reopen()
+    [Theory]
+    [InlineData(RocksDbExpiry.CompactionFilter)]
+    [InlineData(RocksDbExpiry.BucketIndex)]
+    public void Expiry_drops_whole_buckets_and_survives_a_reopen(RocksDbExpiry expiry)
     {
         using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "p0");
-        using (var store = RocksDbBucketStateStore.Open(path))
+        using (var store = RocksDbBucketStateStore.Open(path, expiry))
         {
             for (var i = 0; i < 300; i++)
             {
@@ -54,10 +56,13 @@ public sealed class RocksDbBucketStateStoreTests
 
             Assert.True(store.TryGetBucket(Key("k0"), out var moved));
             Assert.Equal(105, moved);
+            Assert.True(store.TryGetBucket(Key("k2"), out var kept));
+            Assert.Equal(102, kept);
+            store.CompactAll();
             Assert.False(store.TryGetBucket(Key("k1"), out _));
-            Assert.True(store.TryGetBucket(Key("k2"), out _));
+            Assert.False(store.TryGetBucket(Key("k3"), out _));
         }
-        using var reopened = RocksDbBucketStateStore.Open(path);
+        using var reopened = RocksDbBucketStateStore.Open(path, expiry);
         var stats = reopened.GetStats();
         Assert.Equal(101, stats.Keys);
         Assert.Equal(2, stats.Buckets);
@@ -66,6 +71,20 @@ public sealed class RocksDbBucketStateStoreTests
         reopened.CompactAll();
         Assert.Equal(0, reopened.GetStats().Keys);
         Assert.False(reopened.TryGetBucket(Key("k0"), out _));
+        Assert.False(reopened.TryGetBucket(Key("k2"), out _));
+    }
+
+    [Fact]
+    public void A_state_written_with_another_expiry_layout_is_refused()
+    {
+        using var directory = new TempDirectory();
+        using (RocksDbBucketStateStore.Open(directory.Path, RocksDbExpiry.BucketIndex))
+        {
+        }
+
+        var error = Assert.Throws<StateStoreException>(() => RocksDbBucketStateStore.Open(directory.Path, RocksDbExpiry.CompactionFilter));
+
+        Assert.Contains("not this pipeline's state", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace StreamingPipeline.Broker.Transactions;
 
 /// <summary>The coordinator's log messages, source-generated so nothing is formatted unless the level is on.</summary>
-internal static partial class TransactionCoordinatorLog
+internal static partial class TransactionCoordinatorLogMessages
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} transactional ids; completing {Completing} decided transactions")]
     public static partial void Loaded(ILogger logger, int count, int completing);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace StreamingPipeline.Broker.Groups;
 
 /// <summary>The coordinator's log messages, generated so that nothing is formatted unless the level is enabled.</summary>
-internal static partial class GroupCoordinatorLog
+internal static partial class GroupCoordinatorLogMessages
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Group {GroupId} is preparing a rebalance from generation {GenerationId}: {Reason}.")]
     public static partial void PreparingRebalance(ILogger logger, string groupId, int generationId, string reason);
