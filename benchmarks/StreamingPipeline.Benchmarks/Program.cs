@@ -8,6 +8,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["broker"] = ("embedded broker produce/consume throughput beside librdkafka's mock cluster", BrokerThroughputBenchmark.RunAsync),
     ["generator"] = ("pipeline produce throughput beside a bare Confluent.Kafka yardstick", GeneratorThroughputBenchmark.RunAsync),
     ["dedup-state"] = ("dedup state layouts: one keyspace + expiry index vs a column family per bucket, beside the in-memory backend", DedupStateLayoutBenchmark.RunAsync),
+    ["state-size"] = ("dedup state size over event time beside StateSizeModel's prediction (docs/STATE_SIZE.md)", StateSizeBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
 };
 

@@ -67,8 +67,33 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         await Task.Yield();
         loggers ??= NullLoggerFactory.Instance;
-        Directory.CreateDirectory(options.DataDirectory);
-        var identity = BrokerIdentity.LoadOrCreate(options.DataDirectory, options.NodeId, options.ClusterId);
+        // Bind before touching the data directory: a second broker started on a busy port must leave no trace.
+        var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
+        try
+        {
+            return await OpenAndServeAsync(options, topics, ownsDirectory, listener, loggers, time, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await listener.DisposeAsync();
+            if (ex is not BrokerStartException && StartFailure.Describe(ex, options.DataDirectory) is { } reason)
+            {
+                throw new BrokerStartException(reason, ex);
+            }
+            throw;
+        }
+    }
+
+    private static async Task<EmbeddedBroker> OpenAndServeAsync(
+        BrokerOptions options,
+        IReadOnlyList<(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs)> topics,
+        bool ownsDirectory,
+        KafkaListener listener,
+        ILoggerFactory loggers,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        StartFailure.RequireUsableDirectory(options.DataDirectory);
 
         // Partitions are opened (and their producer state recovered) before the transaction coordinator, which writes
         // the markers of transactions it finds decided but unfinished; it is handed to the partitions once open, and
@@ -81,6 +106,17 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 RetentionCheckInterval = options.RetentionCheckInterval,
                 AppendGuardFactory = log => PartitionProducerState.Open(log, () => Volatile.Read(ref transactions), producerStateOptions, time),
             });
+        BrokerIdentity identity;
+        try
+        {
+            // After the directory lock (taken by the log manager), so a broker refused the directory writes nothing in it.
+            identity = BrokerIdentity.LoadOrCreate(options.DataDirectory, options.NodeId, options.ClusterId);
+        }
+        catch
+        {
+            await logs.DisposeAsync();
+            throw;
+        }
         GroupCoordinator? groups = null;
         var offsetLocks = new ProducerOffsetLocks();
         try
@@ -107,8 +143,6 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     throw new ArgumentException($"Cannot create topic '{name}': {created.Error} {created.ErrorMessage}");
                 }
             }
-            // Bind first: the handlers need the real port to advertise it.
-            var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
             var state = new BrokerState(options, logs, groups, coordinator, offsetLocks, identity.ClusterId, listener.EndPoint.Port, time);
             RequestDispatcher? dispatcher = null;
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using StreamingPipeline.Cli.Commands;
+using StreamingPipeline.Cli.Options;
 
 namespace StreamingPipeline.Cli;
 
@@ -19,7 +21,9 @@ public static class PipelineCli
         root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(DedupCommand.Create());
+        root.Subcommands.Add(EstimateStateCommand.Create());
         ShowHelpWhenNoVerbIsGiven(root);
+        ValueParsers.InstallEverywhere(root);
         return root;
     }
 
@@ -36,17 +40,21 @@ public static class PipelineCli
         }
     }
 
+    private static string OneLine(string message) => string.Join(' ', message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var parseResult = BuildRootCommand().Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var error in parseResult.Errors)
+            // One line, naming the first problem and where to read more; fixing it shows the next one, if any.
+            var path = "pipeline";
+            for (var result = parseResult.CommandResult; result.Parent is CommandResult parent; result = parent)
             {
-                await Console.Error.WriteLineAsync($"error: {error.Message}");
+                path = path.Insert("pipeline".Length, " " + result.Command.Name);
             }
-            await Console.Error.WriteLineAsync("Run 'pipeline --help' for usage.");
+            await Console.Error.WriteLineAsync($"error: {OneLine(parseResult.Errors[0].Message)} (see '{path} --help')");
             return ExitCodes.Usage;
         }
         // Ctrl+C and SIGTERM cancel the command's token and let it stop cleanly (flush logs, close files) instead of
@@ -54,7 +62,20 @@ public static class PipelineCli
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stop.Token);
+        try
+        {
+            // Failures print one line and exit 3 (below), not System.CommandLine's stack trace and exit 1.
+            return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {OneLine(ex.Message)}");
+            return ExitCodes.Failure;
+        }
 
         void Cancel(PosixSignalContext context)
         {

@@ -17,15 +17,48 @@ internal sealed partial class KafkaListener : IAsyncDisposable
     private Task? _acceptLoop;
 
     /// <summary>Binds and listens at once, so the port is known before the handlers are built.</summary>
+    /// <exception cref="BrokerStartException">Something else listens on <paramref name="endPoint"/> already, or the address is not usable.</exception>
     public KafkaListener(IPEndPoint endPoint, int maxRequestBytes, ILogger logger)
     {
         _maxRequestBytes = maxRequestBytes;
         _logger = logger;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _socket.Bind(endPoint);
-        _socket.Listen(512);
+        try
+        {
+            AllowRebindWhileOldConnectionsLinger(_socket);
+            _socket.Bind(endPoint);
+            _socket.Listen(512);
+        }
+        catch (SocketException ex)
+        {
+            _socket.Dispose();
+            throw ex.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => new BrokerStartException($"{endPoint} is already in use (another broker or program listens there); stop it or pick another port.", ex),
+                SocketError.AddressNotAvailable => new BrokerStartException($"cannot listen on {endPoint}: the address does not belong to this machine.", ex),
+                SocketError.AccessDenied => new BrokerStartException($"cannot listen on {endPoint}: permission denied (ports below 1024 need privileges).", ex),
+                _ => new BrokerStartException($"cannot listen on {endPoint}: {ex.Message}", ex),
+            };
+        }
         EndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>
+    /// Sets SO_REUSEADDR alone, so a restarted broker can bind while connections of the previous one sit in TIME_WAIT.
+    /// .NET's <see cref="SocketOptionName.ReuseAddress"/> also sets SO_REUSEPORT on Linux and macOS, which lets a second
+    /// broker listen on the same port and split the clients between two data directories; so the raw option is used.
+    /// Windows keeps its default, which already refuses a second listener.
+    /// </summary>
+    private static void AllowRebindWhileOldConnectionsLinger(Socket socket)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            socket.SetRawSocketOption(1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        }
+        else if (OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+        {
+            socket.SetRawSocketOption(0xffff /* SOL_SOCKET */, 0x4 /* SO_REUSEADDR */, BitConverter.GetBytes(1));
+        }
     }
 
     /// <summary>The bound address (with the real port when 0 was asked for).</summary>

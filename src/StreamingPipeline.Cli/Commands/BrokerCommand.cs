@@ -17,7 +17,7 @@ public static class BrokerCommand
         var listen = new Option<string>("--listen") { Description = "host:port to listen on", DefaultValueFactory = _ => "127.0.0.1:9092" };
         var advertisedHost = new Option<string?>("--advertised-host") { Description = "Host clients are told to connect to (default: the listen host)" };
         var partitions = new Option<int>("--partitions", "-p") { Description = "Partitions of automatically created topics", DefaultValueFactory = _ => 8 };
-        var autoCreate = new Option<bool>("--auto-create-topics") { Description = "Create unknown topics on a client's metadata request", DefaultValueFactory = _ => true };
+        var autoCreate = new Option<bool>("--auto-create-topics") { Description = "Create unknown topics on a client's metadata request, with --partitions partitions (on by default; --auto-create-topics false turns it off)", DefaultValueFactory = _ => true };
         var segmentBytes = CommonOptions.Size("--segment-bytes", "Segment file size before rolling", "1GiB");
         var retention = CommonOptions.Duration("--retention", "Delete segments older than this", "7d");
         var retentionBytes = new Option<string?>("--retention-bytes") { Description = "Per-partition size limit (e.g. 10GiB; default unlimited)" };

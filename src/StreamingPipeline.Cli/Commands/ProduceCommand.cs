@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -101,12 +102,13 @@ public static class ProduceCommand
         var statsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain progress lines when output is not a terminal", "5s");
         var config = CommonOptions.Config("Extra producer (librdkafka) setting");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
+        var verbosity = Verbosity.Create();
 
         var command = new Command("produce", "Generate user events (with duplicates and malformed records) and write them to Kafka.")
         {
             bootstrap, topic, rate, count, duration, users, distribution, skew, sessions, duplicates, duplicateDelay,
             malformed, eventTimeStart, speedup, seed, window, slide, summary, truth, maxInFlight, maxPending,
-            deliveryTimeout, statsInterval, config, quiet,
+            deliveryTimeout, statsInterval, config, quiet, verbosity,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -148,18 +150,30 @@ public static class ProduceCommand
                 SummaryPath = parseResult.GetValue(summary),
                 TruthFilePath = parseResult.GetValue(truth),
             };
-            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), cancellationToken);
+            if (InvalidClientSetting(settings) is { } badConfig)
+            {
+                await Console.Error.WriteLineAsync($"error: --config: {badConfig}");
+                return ExitCodes.Usage;
+            }
+            if (await BootstrapCheck.FindProblemAsync(settings.BootstrapServers, cancellationToken) is { } unreachable)
+            {
+                await Console.Error.WriteLineAsync($"error: {unreachable}");
+                return ExitCodes.Failure;
+            }
+            var logLevel = Verbosity.LevelOf(parseResult.GetValue(verbosity)!);
+            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), logLevel, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, LogLevel logLevel, CancellationToken cancellationToken)
     {
-        // On a terminal the live table shows client errors; elsewhere they go to stderr as log lines.
-        using var loggerFactory = mode == ProgressMode.Live
+        // On a terminal the live table shows client errors and -q silences them, unless -v asks for detail; elsewhere
+        // warnings go to stderr as log lines (the client's reconnect chatter only at -v debug).
+        using var loggerFactory = mode is ProgressMode.Live or ProgressMode.Quiet && logLevel > LogLevel.Debug
             ? NullLoggerFactory.Instance
             : LoggerFactory.Create(builder => builder
-                .SetMinimumLevel(LogLevel.Warning)
+                .SetMinimumLevel(logLevel <= LogLevel.Debug ? logLevel : LogLevel.Warning)
                 .AddSimpleConsole(o => o.SingleLine = true)
                 .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         if (mode != ProgressMode.Quiet)
@@ -173,13 +187,29 @@ public static class ProduceCommand
         var outcome = await run;
         var s = outcome.Summary;
         await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"produced {s.TotalRecords} records to {settings.Topic} ({s.Events} events, {s.Duplicates} duplicates, {s.Malformed} malformed) in {s.ElapsedSeconds:0.0}s ({s.AchievedRate:0}/s); acknowledged {s.Acknowledged}"));
+            $"produced {s.TotalRecords} records to {settings.Topic} ({s.Events} events, {s.Duplicates} duplicates, {s.Malformed} malformed) in {s.ElapsedSeconds:0.0}s ({s.AchievedRate:0}/s); acknowledged {s.Acknowledged}, not acknowledged {s.NotAcknowledged}; {s.UnsentDuplicates} scheduled re-sends not sent because the run ended"));
         if (!outcome.Succeeded)
         {
             await Console.Error.WriteLineAsync($"error: {outcome.Error}");
             return ExitCodes.Failure;
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Null when the client accepts every <c>--config</c> setting, else the client's reason.</summary>
+    private static string? InvalidClientSetting(ProducerSettings settings)
+    {
+        // No bootstrap servers: the throwaway client checks its settings and never connects.
+        var config = EventProducerConfig.Create("", settings.MaxInFlight, settings.DeliveryTimeout, settings.Config);
+        try
+        {
+            using var client = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            return null;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or KafkaException)
+        {
+            return ex.Message;
+        }
     }
 
     private static Option<double> ShareOption(string name, string description) => new(name)

@@ -41,6 +41,10 @@ public static class TopicsCommand
         });
         command.SetAction(async (parse, ct) =>
         {
+            if (await BootstrapCheck.FindProblemAsync(parse.GetValue(bootstrap)!, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
             using var admin = Admin(parse.GetValue(bootstrap)!);
             var name = parse.GetValue(topic)!;
             var spec = new TopicSpecification
@@ -67,7 +71,7 @@ public static class TopicsCommand
             }
             catch (KafkaException ex)
             {
-                return Fail(ex.Error.Reason);
+                return Fail($"Kafka at {parse.GetValue(bootstrap)}: {ex.Error.Reason}");
             }
         });
         return command;
@@ -78,8 +82,12 @@ public static class TopicsCommand
         var bootstrap = CommonOptions.BootstrapServers();
         var output = OutputFormatOption.Create();
         var command = new Command("list", "List topics") { bootstrap, output };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
+            if (await BootstrapCheck.FindProblemAsync(parse.GetValue(bootstrap)!, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
             using var admin = Admin(parse.GetValue(bootstrap)!);
             try
             {
@@ -90,7 +98,7 @@ public static class TopicsCommand
             }
             catch (KafkaException ex)
             {
-                return Fail(ex.Error.Reason);
+                return Fail($"Kafka at {parse.GetValue(bootstrap)}: {ex.Error.Reason}");
             }
         });
         return command;
@@ -106,16 +114,28 @@ public static class TopicsCommand
         {
             var name = parse.GetValue(topic)!;
             var servers = parse.GetValue(bootstrap)!;
+            if (await BootstrapCheck.FindProblemAsync(servers, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
             using var admin = Admin(servers);
             try
             {
-                var metadata = admin.GetMetadata(name, RequestTimeout);
-                var described = metadata.Topics.Single();
+                // Metadata of all topics, never of the one named: a request naming a topic may create it on a broker
+                // that auto-creates topics, and describing a typo must not leave a new topic behind.
+                var metadata = admin.GetMetadata(RequestTimeout);
+                var described = metadata.Topics.SingleOrDefault(t => t.Topic == name);
+                if (described is null)
+                {
+                    return Fail($"topic {name} does not exist (pipeline topics list shows the topics there are).");
+                }
                 if (described.Error.IsError)
                 {
                     return Fail($"topic {name}: {described.Error.Reason}");
                 }
-                using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = servers, GroupId = "pipeline-topics-describe" }).Build();
+                using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = servers, GroupId = "pipeline-topics-describe", AllowAutoCreateTopics = false })
+                    .SetLogHandler((_, _) => { })
+                    .Build();
                 var rows = described.Partitions.OrderBy(p => p.PartitionId).Select(p =>
                 {
                     var offsets = consumer.QueryWatermarkOffsets(new TopicPartition(name, p.PartitionId), RequestTimeout);
@@ -133,7 +153,7 @@ public static class TopicsCommand
             }
             catch (KafkaException ex)
             {
-                return Fail(ex.Error.Reason);
+                return Fail($"Kafka at {parse.GetValue(bootstrap)}: {ex.Error.Reason}");
             }
         });
         return command;
@@ -148,6 +168,10 @@ public static class TopicsCommand
         command.SetAction(async (parse, ct) =>
         {
             var name = parse.GetValue(topic)!;
+            if (await BootstrapCheck.FindProblemAsync(parse.GetValue(bootstrap)!, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
             using var admin = Admin(parse.GetValue(bootstrap)!);
             try
             {
@@ -166,14 +190,14 @@ public static class TopicsCommand
             }
             catch (KafkaException ex)
             {
-                return Fail(ex.Error.Reason);
+                return Fail($"Kafka at {parse.GetValue(bootstrap)}: {ex.Error.Reason}");
             }
         });
         return command;
     }
 
     private static IAdminClient Admin(string bootstrapServers) =>
-        new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers, SocketTimeoutMs = (int)RequestTimeout.TotalMilliseconds })
+        new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers, SocketTimeoutMs = (int)RequestTimeout.TotalMilliseconds, AllowAutoCreateTopics = false })
             .SetLogHandler((_, _) => { })
             .Build();
 

@@ -74,6 +74,8 @@ public static class UpCommand
             var builder = EmbeddedBroker.CreateBuilder()
                 .WithDataDirectory(Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "broker")))
                 .WithPort(parse.GetValue(port))
+                // Topics created on first use (a client's metadata request) get the same partition count as `broker`'s.
+                .WithOptions(o => o with { DefaultPartitions = parse.GetValue(partitions) })
                 .WithLoggerFactory(loggers);
             foreach (var (name, defaultPartitions) in PipelineTopics)
             {

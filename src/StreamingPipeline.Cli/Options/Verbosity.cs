@@ -37,6 +37,13 @@ public static class Verbosity
             }));
     }
 
+    /// <summary>The lowest level logged at <paramref name="verbosity"/>.</summary>
+    public static LogLevel LevelOf(string verbosity)
+    {
+        TryGetLevel(verbosity, out var level);
+        return level;
+    }
+
     private static bool TryGetLevel(string verbosity, out LogLevel level)
     {
         (var known, level) = verbosity switch

@@ -22,6 +22,7 @@ public static class OutputFormatOption
     public static Option<OutputFormat> Create() => new("--output", "-o")
     {
         Description = "Output format: table, json or csv",
+        HelpName = "table|json|csv",
         DefaultValueFactory = _ => OutputFormat.Table,
     };
 }

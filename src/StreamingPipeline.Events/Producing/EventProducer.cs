@@ -169,6 +169,12 @@ public sealed partial class EventProducer
         // Read to the end even after a failure, handing batches back, so the generating loop never waits forever.
         await foreach (var batch in full.ReadAllAsync(CancellationToken.None))
         {
+            // A record that failed has been unacknowledged for the whole delivery timeout: the broker is gone for
+            // longer than the run tolerates, so stop instead of generating records that can only fail too.
+            if (Volatile.Read(ref _firstDeliveryError) is not null || Volatile.Read(ref _fatalError) is not null)
+            {
+                sending = false;
+            }
             for (var i = 0; sending && i < batch.Count; i++)
             {
                 if (!HasRoom() && !await WaitForRoomAsync(cancellationToken))
@@ -380,7 +386,9 @@ public sealed partial class EventProducer
         Exhausted,
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client: {Code}: {Reason} (retrying)")]
+    // Debug: while a broker is down the client reports every reconnect attempt; the progress line and the final error
+    // already say what matters, so the chatter is only for -v debug.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka client: {Code}: {Reason} (retrying)")]
     private static partial void LogClientError(ILogger logger, string code, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "librdkafka {Level}: {Message}")]

@@ -231,6 +231,23 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
         return new StateStoreStats(_countByBucket.Values.Sum(), _countByBucket.Count, onDisk, memtables);
     }
 
+    /// <summary>
+    /// A RocksDB integer property such as <c>rocksdb.total-sst-files-size</c>, <c>rocksdb.estimate-live-data-size</c>,
+    /// <c>rocksdb.cur-size-all-mem-tables</c> or <c>rocksdb.estimate-num-keys</c>, of one column family (<c>keys</c>,
+    /// <c>expiry</c>, <c>meta</c>) or summed over all three when <paramref name="columnFamily"/> is null; 0 when RocksDB
+    /// does not report it. For size measurements.
+    /// </summary>
+    public long GetLongProperty(string property, string? columnFamily = null)
+    {
+        var families = columnFamily is null ? new[] { _keys, _expiry, _meta } : [_db.GetColumnFamily(columnFamily)];
+        long sum = 0;
+        foreach (var family in families)
+        {
+            sum += long.TryParse(_db.GetProperty(property, family), out var value) ? value : 0;
+        }
+        return sum;
+    }
+
     /// <summary>Flushes the memtables and compacts every column family, so expired data leaves the disk now (measurements, tests).</summary>
     public void CompactAll()
     {

@@ -55,11 +55,15 @@ internal sealed class DedupCluster : IAsyncDisposable
     };
 
     /// <summary>Runs the dedup job until the group has committed everything now in the input, then stops it.</summary>
-    public async Task<ProcessingMetrics> RunUntilCaughtUpAsync(string group, string stateDirectory, StateBackend backend, DedupWindow window)
+    public Task<ProcessingMetrics> RunUntilCaughtUpAsync(string group, string stateDirectory, StateBackend backend, DedupWindow window) =>
+        RunUntilCaughtUpAsync(group, stateDirectory, new DedupJob(window, backend));
+
+    /// <summary>Runs <paramref name="job"/> until the group has committed everything now in the input, then stops it.</summary>
+    public async Task<ProcessingMetrics> RunUntilCaughtUpAsync(string group, string stateDirectory, IStreamJob job)
     {
         var ends = InputEnds();
         using var stop = new CancellationTokenSource();
-        var processor = new StreamProcessor(new DedupJob(window, backend), Options(group, stateDirectory), NullLoggerFactory.Instance);
+        var processor = new StreamProcessor(job, Options(group, stateDirectory), NullLoggerFactory.Instance);
         var run = processor.RunAsync(stop.Token);
         var deadline = DateTime.UtcNow + Timeout;
         while (true)

@@ -143,6 +143,25 @@ public sealed class DedupJobTests
         Assert.Equal([committedTwice, abortedFirst], ids);
     }
 
+    [Fact]
+    public async Task An_event_whose_first_pass_was_in_an_aborted_dedup_transaction_passes_when_processed_again()
+    {
+        await using var cluster = await DedupCluster.StartAsync(1);
+        var poison = Guid.NewGuid();
+        var before = Enumerable.Range(0, 50).Select(i => Event(0, Guid.NewGuid(), Start + i)).ToList();
+        var after = Enumerable.Range(0, 50).Select(i => Event(0, Guid.NewGuid(), Start + 100 + i)).ToList();
+        cluster.Produce([.. before, Event(0, poison, Start + 60), .. after, Event(0, poison, Start + 60)]);
+        var job = new AbortOnceJob(new DedupJob(DedupWindow.Default, StateBackend.RocksDb), poison);
+
+        var metrics = await cluster.RunUntilCaughtUpAsync("dedup", cluster.StateRoot, job);
+
+        Assert.True(job.Fired);
+        Assert.True(metrics.Aborts >= 1, "no transaction aborted");
+        var ids = cluster.ReadCommitted(DedupCluster.Output, 1).Select(r => UserEventParser.Parse(r.Message.Value).Event.EventId).ToList();
+        Assert.Equal(101, ids.Count);
+        Assert.Single(ids, poison);
+    }
+
     private static (int, byte[], byte[], long) Event(int partition, Guid id, long timestamp)
     {
         var e = new UserEvent(id, "user-" + partition, EventType.Click, "/p", "s-1", timestamp);

@@ -1,0 +1,39 @@
+using System.Text.Json;
+
+namespace StreamingPipeline.Cli.Tests;
+
+public class EstimateStateCommandTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task JsonOutputGivesTheTotalsAndPerPartitionFiguresOfTheModel()
+    {
+        var (exitCode, output, _) = await PipelineProcess.RunAsync(Timeout,
+            "estimate-state", "--users", "10000000", "--events-per-user-per-day", "50", "--window", "24h", "--slide", "30m", "--partitions", "8", "-o", "json");
+
+        Assert.Equal(ExitCodes.Ok, exitCode);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(484_895_833, root.GetProperty("peakKeys").GetInt64(), tolerance: 1);
+        var live = root.GetProperty("liveSstBytes").GetInt64();
+        Assert.Equal((live + 7) / 8, root.GetProperty("liveSstBytesPerPartition").GetInt64());
+        Assert.InRange(live / (double)root.GetProperty("peakKeys").GetInt64(), 20, 80);
+        Assert.True(root.GetProperty("peakDiskBytes").GetInt64() > live);
+        Assert.NotEmpty(root.GetProperty("recommendedSettings").EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--window", "1h", "--slide", "7m")]
+    [InlineData("estimate-state", "--users", "0", "--events-per-user-per-day", "5")]
+    [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--duplicates", "1")]
+    [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--backend", "leveldb")]
+    [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--window", "forever")]
+    public async Task BadArgumentsExitWithTwoAndOneLine(params string[] args)
+    {
+        var (exitCode, _, error) = await PipelineProcess.RunAsync(Timeout, args);
+
+        Assert.Equal(ExitCodes.Usage, exitCode);
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+    }
+}
