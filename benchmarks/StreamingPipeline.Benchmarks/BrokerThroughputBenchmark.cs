@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using StreamingPipeline.Testing;
 
 namespace StreamingPipeline.Benchmarks;
 
@@ -70,28 +69,11 @@ public static class BrokerThroughputBenchmark
     /// <summary>Starts `pipeline broker` on a fresh data directory, runs <paramref name="work"/>, reads the broker's RSS, stops it.</summary>
     private static async Task<((Rate, Rate) Result, long RssBytes, TimeSpan BrokerCpu)> WithBrokerAsync(string flush, Func<string, Task<(Rate, Rate)>> work)
     {
-        var dataDirectory = Directory.CreateTempSubdirectory("bench-broker-").FullName;
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "broker", "--data-dir", dataDirectory, "--listen", $"127.0.0.1:{port}", "--flush", flush, "-v", "quiet" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        try
-        {
-            await WaitForPortAsync(port);
-            var cpuBefore = process.TotalProcessorTime;
-            var result = await work($"127.0.0.1:{port}");
-            process.Refresh();
-            return (result, process.WorkingSet64, process.TotalProcessorTime - cpuBefore);
-        }
-        finally
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-            Directory.Delete(dataDirectory, recursive: true);
-        }
+        using var dataDirectory = new TempDirectory("bench-broker-");
+        await using var broker = await BrokerProcess.StartAsync(dataDirectory.Path, arguments: ["--flush", flush]);
+        var cpuBefore = broker.Process.TotalProcessorTime;
+        var result = await work(broker.BootstrapServers);
+        return (result, broker.Process.WorkingSetBytes, broker.Process.TotalProcessorTime - cpuBefore);
     }
 
     private static Rate Produce(string bootstrap, string topic, int count)
@@ -179,33 +161,8 @@ public static class BrokerThroughputBenchmark
 
     private static async Task CreateTopicAsync(string bootstrap, string topic, int partitions)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
+        using var admin = KafkaClients.Admin(bootstrap);
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
     }
 
     private static string CpuModel() =>

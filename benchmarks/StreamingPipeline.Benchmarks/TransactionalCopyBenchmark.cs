@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using StreamingPipeline.Testing;
 
 namespace StreamingPipeline.Benchmarks;
 
@@ -29,53 +28,42 @@ public static class TransactionalCopyBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}; librdkafka {Library.VersionString}");
         Console.WriteLine($"copying {records:N0} × {RecordBytes} B records over {Partitions} partitions, best of {rounds} rounds per setting");
 
-        var dataDirectory = Directory.CreateTempSubdirectory("bench-txn-copy-").FullName;
-        var port = FreePort();
-        var bootstrap = $"127.0.0.1:{port}";
-        using var broker = StartBroker(dataDirectory, port);
-        try
+        using var dataDirectory = new TempDirectory("bench-txn-copy-");
+        await using var broker = await BrokerProcess.StartAsync(dataDirectory.Path);
+        var bootstrap = broker.BootstrapServers;
+        await CreateTopicAsync(bootstrap, "copy-input");
+        Seed(bootstrap, "copy-input", records);
+
+        int[] intervals = [10, 100, 1000];
+        var plain = new Dictionary<int, CopyResult>();
+        var transactional = new Dictionary<int, CopyResult>();
+        var run = 0;
+        for (var round = 0; round < rounds; round++)
         {
-            await WaitForPortAsync(port);
-            await CreateTopicAsync(bootstrap, "copy-input");
-            Seed(bootstrap, "copy-input", records);
-
-            int[] intervals = [10, 100, 1000];
-            var plain = new Dictionary<int, CopyResult>();
-            var transactional = new Dictionary<int, CopyResult>();
-            var run = 0;
-            for (var round = 0; round < rounds; round++)
-            {
-                // Interleaved so that drift in the machine's speed hits both kinds alike.
-                foreach (var interval in intervals)
-                {
-                    run++;
-                    await CreateTopicAsync(bootstrap, $"copy-output-{run}");
-                    transactional[interval] = Best(transactional.GetValueOrDefault(interval), Copy(bootstrap, $"copy-output-{run}", records, interval, transactions: true));
-                    run++;
-                    await CreateTopicAsync(bootstrap, $"copy-output-{run}");
-                    plain[interval] = Best(plain.GetValueOrDefault(interval), Copy(bootstrap, $"copy-output-{run}", records, interval, transactions: false));
-                }
-            }
-
-            Console.WriteLine();
-            Console.WriteLine("| commit interval | transactional copy | commit latency p50 / p99 | commits | same loop without transactions | ratio |");
-            Console.WriteLine("|---|---|---|---|---|---|");
+            // Interleaved so that drift in the machine's speed hits both kinds alike.
             foreach (var interval in intervals)
             {
-                var t = transactional[interval];
-                var p = plain[interval];
-                Console.WriteLine(
-                    $"| {interval} ms | {t.RecordsPerSecond:N0} rec/s | {t.Percentile(0.50):F1} / {t.Percentile(0.99):F1} ms | {t.CommitMs.Count} "
-                    + $"| {p.RecordsPerSecond:N0} rec/s (flush + commit p50 {p.Percentile(0.50):F1} ms) | {t.RecordsPerSecond / p.RecordsPerSecond:F2}× |");
+                run++;
+                await CreateTopicAsync(bootstrap, $"copy-output-{run}");
+                transactional[interval] = Best(transactional.GetValueOrDefault(interval), Copy(bootstrap, $"copy-output-{run}", records, interval, transactions: true));
+                run++;
+                await CreateTopicAsync(bootstrap, $"copy-output-{run}");
+                plain[interval] = Best(plain.GetValueOrDefault(interval), Copy(bootstrap, $"copy-output-{run}", records, interval, transactions: false));
             }
-            return 0;
         }
-        finally
+
+        Console.WriteLine();
+        Console.WriteLine("| commit interval | transactional copy | commit latency p50 / p99 | commits | same loop without transactions | ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        foreach (var interval in intervals)
         {
-            broker.Kill();
-            await broker.WaitForExitAsync();
-            Directory.Delete(dataDirectory, recursive: true);
+            var t = transactional[interval];
+            var p = plain[interval];
+            Console.WriteLine(
+                $"| {interval} ms | {t.RecordsPerSecond:N0} rec/s | {t.Percentile(0.50):F1} / {t.Percentile(0.99):F1} ms | {t.CommitMs.Count} "
+                + $"| {p.RecordsPerSecond:N0} rec/s (flush + commit p50 {p.Percentile(0.50):F1} ms) | {t.RecordsPerSecond / p.RecordsPerSecond:F2}× |");
         }
+        return 0;
     }
 
     private static CopyResult Best(CopyResult? current, CopyResult candidate) =>
@@ -216,45 +204,10 @@ public static class TransactionalCopyBenchmark
         producer.Flush(TimeSpan.FromMinutes(5));
     }
 
-    private static Process StartBroker(string dataDirectory, int port)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "pipeline.dll"), "broker", "--data-dir", dataDirectory, "--listen", $"127.0.0.1:{port}", "-v", "quiet" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("pipeline broker did not start");
-    }
-
     private static async Task CreateTopicAsync(string bootstrap, string topic)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).SetLogHandler((_, _) => { }).Build();
+        using var admin = KafkaClients.Admin(bootstrap);
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = Partitions, ReplicationFactor = 1 }]);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
     }
 
     /// <summary>One copy run: how long it took and how long each commit took.</summary>

@@ -116,15 +116,7 @@ public sealed class StreamProcessor
         var wait = _inTransaction
             ? _options.CommitInterval - Stopwatch.GetElapsedTime(_transactionStarted)
             : _options.CommitInterval;
-        var rebalances = _rebalances;
         var count = CollectBatch(consumer, wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
-        if (_rebalances != rebalances)
-        {
-            // A rebalance inside Consume committed or aborted the transaction and reset the positions to the committed
-            // offsets: records gathered before it will be fetched again.
-            ClearBatch();
-            return;
-        }
         if (count > 0)
         {
             if (!_inTransaction)
@@ -154,8 +146,21 @@ public sealed class StreamProcessor
         try
         {
             var result = consumer.Consume(wait);
-            while (result is not null && _rebalances == rebalances)
+            while (true)
             {
+                if (_rebalances != rebalances)
+                {
+                    // A rebalance inside that Consume call committed or aborted the transaction and restarted the
+                    // partitions at their committed offsets: what was gathered before it will be fetched again, but the
+                    // record the call returned (if any) already belongs to the new assignment and must be kept.
+                    ClearBatch();
+                    count = 0;
+                    rebalances = _rebalances;
+                }
+                if (result is null)
+                {
+                    break;
+                }
                 if (!_runners.ContainsKey(result.Partition.Value))
                 {
                     _logger.LogWarning("record of unassigned partition {Partition} at {Offset} skipped", result.Partition.Value, result.Offset.Value);

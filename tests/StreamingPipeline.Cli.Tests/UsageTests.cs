@@ -16,7 +16,7 @@ public class UsageTests
     [InlineData("up", "--broker-port", "70000")]
     public async Task BadArgumentsExitWithTwoAndSayWhy(params string[] args)
     {
-        var (exitCode, _, error) = await PipelineProcess.RunAsync(Timeout, args);
+        var (exitCode, _, error) = await ChildProcess.RunPipelineAsync(Timeout, args);
 
         Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
@@ -28,7 +28,7 @@ public class UsageTests
     [InlineData("topics", "create", "--help")]
     public async Task HelpDescribesTheCommandAndExitsZero(params string[] args)
     {
-        var (exitCode, output, _) = await PipelineProcess.RunAsync(Timeout, args);
+        var (exitCode, output, _) = await ChildProcess.RunPipelineAsync(Timeout, args);
 
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
@@ -37,7 +37,7 @@ public class UsageTests
     [Fact]
     public async Task ACommandGroupWithoutAVerbShowsItsHelp()
     {
-        var (exitCode, output, _) = await PipelineProcess.RunAsync(Timeout, "topics");
+        var (exitCode, output, _) = await ChildProcess.RunPipelineAsync(Timeout, "topics");
 
         Assert.Equal(ExitCodes.Ok, exitCode);
         Assert.Contains("create", output, StringComparison.Ordinal);

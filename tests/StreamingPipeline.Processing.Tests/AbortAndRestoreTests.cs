@@ -48,7 +48,7 @@ public class AbortAndRestoreTests
         {
             var second = TestCluster.Processor(job, cluster.Options("restore"));
             var run = second.RunAsync(stop.Token);
-            await Eventually.TrueAsync(() => job.RestoredRecords.Count == 2, "both tasks restored");
+            await Eventually.TrueAsync(() => job.RestoredRecords.Count == 2, "both tasks restored", TestCluster.Timeout);
             await stop.CancelAsync();
             await run;
         }

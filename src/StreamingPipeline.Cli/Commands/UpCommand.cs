@@ -1,16 +1,20 @@
 using System.CommandLine;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
+using StreamingPipeline.Jobs.Dedup;
+using StreamingPipeline.Processing;
+using StreamingPipeline.Processing.State;
 
 namespace StreamingPipeline.Cli.Commands;
 
 /// <summary>
-/// <c>pipeline up</c>: the embedded deployment in one process. Today it starts the broker with the pipeline's topics
-/// and the generator writing to <c>input-user-events</c>; the dedup processor, ingester and dashboard join it as they
-/// are built.
+/// <c>pipeline up</c>: the embedded deployment in one process. It starts the broker with the pipeline's topics, the
+/// generator writing to <c>input-user-events</c> and the dedup job (24 h window, 30 min slide, RocksDB state under
+/// <c>--data-dir</c>) writing <c>output-user-events</c>; the ingester and dashboard join it as they are built.
 /// </summary>
 public static class UpCommand
 {
@@ -84,6 +88,7 @@ public static class UpCommand
             await using var broker = await builder.StartAsync(ct);
             logger.LogInformation("Embedded broker on {Bootstrap}; topics {Topics}. Ctrl+C to stop.",
                 broker.BootstrapServers, string.Join(", ", PipelineTopics.Select(t => t.Name)));
+            var dedup = RunDedupAsync(broker.BootstrapServers, Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "state")), loggers, ct);
             var generator = parse.GetValue(rate) > 0
                 ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed), loggers, ct)
                 : Task.FromResult(ExitCodes.Ok);
@@ -95,9 +100,40 @@ public static class UpCommand
             {
                 logger.LogInformation("Stopping");
             }
-            return await generator;
+            var dedupExit = await dedup;
+            var generatorExit = await generator;
+            return dedupExit != ExitCodes.Ok ? dedupExit : generatorExit;
         });
         return command;
+    }
+
+    private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.dedup");
+        var processor = new StreamProcessor(
+            new DedupJob(DedupWindow.Default, StateBackend.RocksDb),
+            new ProcessingOptions
+            {
+                BootstrapServers = bootstrap,
+                InputTopic = PipelineTopics[0].Name,
+                OutputTopic = PipelineTopics[1].Name,
+                DlqTopic = PipelineTopics[2].Name,
+                GroupId = "pipeline-dedup",
+                StateDirectory = stateDirectory,
+            },
+            loggers);
+        try
+        {
+            await processor.RunAsync(ct);
+            logger.LogInformation("Dedup stopped after {Commits} commits ({Dropped} duplicates dropped, {DeadLettered} dead letters)",
+                processor.Metrics.Commits, processor.Metrics.Dropped, processor.Metrics.DeadLettered);
+            return ExitCodes.Ok;
+        }
+        catch (Exception ex) when (ex is ProcessingConfigurationException or KafkaException)
+        {
+            logger.LogError("Dedup stopped: {Error}", ex.Message);
+            return ExitCodes.Failure;
+        }
     }
 
     private static async Task<int> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, ILoggerFactory loggers, CancellationToken ct)

@@ -18,9 +18,9 @@ public abstract class GroupCoordinatorTestBase : IAsyncLifetime
     // Real time: only a bound on how long a test waits for something the manual clock already made happen.
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    public ManualTimeProvider Time { get; } = new();
+    public FakeTimeProvider Time { get; } = new();
 
-    public TemporaryDirectory Directory { get; } = new();
+    public TempDirectory Directory { get; } = new();
 
     private protected GroupCoordinatorOptions Options { get; set; } = new()
     {

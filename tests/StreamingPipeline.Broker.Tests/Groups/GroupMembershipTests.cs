@@ -132,19 +132,27 @@ public sealed class GroupMembershipTests : GroupCoordinatorTestBase
     [Fact]
     public async Task InitialDelayIsExtendedOnlyUpToTheRebalanceTimeout()
     {
+        var start = Time.GetUtcNow();
         var joins = new List<Task<JoinGroupResult>> { JoinAsync(JoinRequest("orders", clientId: "c0")) };
-        // A new member every two seconds would keep extending a three-second delay forever.
-        for (var i = 1; i <= 20 && !joins[0].IsCompleted; i++)
+        // A new member every two seconds would keep extending a three-second delay forever. The clock moves one second
+        // at a time so that every delay ends exactly when due: FakeTimeProvider runs a due timer with the clock already
+        // at the end of the Advance, so the next delay, started in that callback, would count from there instead.
+        // The group's state, not the join's task, says when the join phase ended: the task completes on another thread.
+        for (var second = 1; second <= 40 && StateOf("orders") == GroupState.PreparingRebalance; second++)
         {
-            Time.Advance(TimeSpan.FromSeconds(2));
-            joins.Add(JoinAsync(JoinRequest("orders", clientId: $"c{i}")));
+            Time.Advance(TimeSpan.FromSeconds(1));
+            if (second % 2 == 0 && StateOf("orders") == GroupState.PreparingRebalance)
+            {
+                joins.Add(JoinAsync(JoinRequest("orders", clientId: $"c{second / 2}")));
+            }
         }
 
-        // Completed at the rebalance timeout (30 s, one arrival every 2 s), with everyone who had arrived by then.
+        // Completed at the rebalance timeout, with everyone who had arrived by then: c0 and one every 2 s up to 28 s.
         var first = await Completed(joins[0]);
         Assert.Equal(ErrorCode.None, first.Error);
-        Assert.InRange(joins.Count, 14, 17);
-        Assert.Equal(joins.Count - 1, first.Members.Count);
+        Assert.Equal(start + RebalanceTimeout, Time.GetUtcNow());
+        Assert.Equal(15, joins.Count);
+        Assert.Equal(joins.Count, first.Members.Count);
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class RealClockGroupTests : IAsyncLifetime
         InitialRebalanceDelay = TimeSpan.FromMilliseconds(50),
     };
 
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
     private GroupCoordinator _coordinator = null!;
 
     public async Task InitializeAsync() => _coordinator = await OpenAsync();

@@ -39,8 +39,8 @@ public class ConsumerGroupTests : IDisposable
                 var expectedMembers = i + 1;
                 await Eventually.TrueAsync(
                     () => assignments.Count == expectedMembers && IsBalanced(assignments.Values, expectedMembers),
-                    Timeout,
-                    $"{expectedMembers} members sharing 6 partitions");
+                    $"{expectedMembers} members sharing 6 partitions",
+                    Timeout);
             }
             Assert.All(assignments.Values, a => Assert.Equal(2, a.Count));
 
@@ -49,7 +49,7 @@ public class ConsumerGroupTests : IDisposable
             await pollers[0].Loop;
             members[0].Close();
             assignments.TryRemove("member-0", out _);
-            await Eventually.TrueAsync(() => IsBalanced(assignments.Values, 2), Timeout, "two members sharing 6 partitions");
+            await Eventually.TrueAsync(() => IsBalanced(assignments.Values, 2), "two members sharing 6 partitions", Timeout);
             Assert.All(assignments.Values, a => Assert.Equal(3, a.Count));
         }
         finally

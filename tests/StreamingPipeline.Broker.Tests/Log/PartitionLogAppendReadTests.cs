@@ -226,7 +226,7 @@ public sealed class PartitionLogAppendReadTests
     public void LogAppendTimeTopicsStampTheBrokerClockAndKeepTheCrcValid()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
         using var log = TestLogs.Open(dir.Path, new LogConfig { LogAppendTime = true }, time);
 
         var result = log.Append(RecordBatchBuilder.Build(3, firstTimestamp: 5));

@@ -97,7 +97,7 @@ public sealed class PartitionLogRetentionTests
     public void SegmentMsRollsTheActiveSegmentOnTheNextAppend()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTimeProvider();
+        var time = TestLogs.Clock();
         using var log = TestLogs.Open(dir.Path, new LogConfig { SegmentMs = 60_000 }, time);
         TestLogs.AppendBatch(log, 2);
         time.Advance(TimeSpan.FromSeconds(59));

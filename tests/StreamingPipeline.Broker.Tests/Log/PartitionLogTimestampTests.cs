@@ -46,7 +46,7 @@ public sealed class PartitionLogTimestampTests
     public void LogAppendTimeTopicsAnswerWithTheBrokersTimestamps()
     {
         using var dir = new TempDirectory();
-        var time = new ManualTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(50_000));
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(50_000));
         using var log = TestLogs.Open(dir.Path, new LogConfig { LogAppendTime = true }, time);
         log.Append(RecordBatchBuilder.Build(2, firstTimestamp: 99_999));
         time.Advance(TimeSpan.FromSeconds(1));

@@ -9,8 +9,11 @@ internal static class TestLogs
     /// <summary>Small segments and a dense index so that tests cross segments and index entries quickly.</summary>
     public static LogConfig Small { get; } = new() { SegmentBytes = 1024, IndexIntervalBytes = 128 };
 
+    /// <summary>A fake clock that starts where <see cref="RecordBatchBuilder"/>'s default timestamps do.</summary>
+    public static FakeTimeProvider Clock() => new(DateTimeOffset.FromUnixTimeMilliseconds(RecordBatchBuilder.DefaultTimestamp));
+
     public static PartitionLog Open(string directory, LogConfig? config = null, TimeProvider? time = null) =>
-        PartitionLog.Open(directory, "events", 0, config ?? Small, time ?? new ManualTimeProvider(), NullLogger.Instance);
+        PartitionLog.Open(directory, "events", 0, config ?? Small, time ?? Clock(), NullLogger.Instance);
 
     /// <summary>Appends a fresh batch of <paramref name="count"/> records and asserts it was accepted.</summary>
     public static LogAppendResult AppendBatch(PartitionLog log, int count, long firstTimestamp = RecordBatchBuilder.DefaultTimestamp, string prefix = "v", int valueSize = 16)

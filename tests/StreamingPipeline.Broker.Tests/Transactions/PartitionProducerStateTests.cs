@@ -11,7 +11,7 @@ public sealed class PartitionProducerStateTests : IAsyncLifetime
 {
     private const string TransactionalId = "copier";
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private TransactionCoordinator _coordinator = null!;
 
     private string PartitionDirectory => _directory.Combine("out-0");
@@ -124,7 +124,7 @@ public sealed class PartitionProducerStateTests : IAsyncLifetime
             Append(log, Plain(4));
         }
 
-        Assert.True(log.ApplyRetention(_time.NowMs) > 0);
+        Assert.True(log.ApplyRetention(_time.GetUtcNow().ToUnixTimeMilliseconds()) > 0);
 
         Assert.True(log.LogStartOffset > 3);
         Assert.Equal(0, index.Count);

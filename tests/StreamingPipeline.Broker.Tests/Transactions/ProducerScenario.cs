@@ -23,26 +23,26 @@ internal sealed class ProducerScenario(int seed, int producers = 4)
             var roll = _random.Next(100);
             if (roll < 10)
             {
-                Append(log, state, TestBatches.Plain(_random.Next(1, 4)), AppendOrigin.Client);
+                Append(log, state, RecordBatchBuilder.HeaderOnly(recordCount: _random.Next(1, 4)), AppendOrigin.Client);
             }
             else if (inTransaction && roll < 25)
             {
                 var commit = _random.Next(2) == 0;
-                Append(log, state, TestBatches.Marker(producerId, epoch, commit), AppendOrigin.Coordinator);
+                Append(log, state, RecordBatchBuilder.Marker(producerId, epoch, commit), AppendOrigin.Coordinator);
                 _producers[producerId] = (epoch, sequence, false);
             }
             else if (inTransaction && roll < 30)
             {
                 // The coordinator fences: abort with a bumped epoch, and the producer starts over.
                 var fenced = (short)(epoch + 1);
-                Append(log, state, TestBatches.Marker(producerId, fenced, commit: false), AppendOrigin.Coordinator);
+                Append(log, state, RecordBatchBuilder.Marker(producerId, fenced, commit: false), AppendOrigin.Coordinator);
                 _producers[producerId] = ((short)(fenced + 1), 0, false);
             }
             else
             {
                 var transactional = inTransaction || (producerId % 2 == 0 && roll < 70);
                 var records = _random.Next(1, 5);
-                Append(log, state, TestBatches.Data(producerId, epoch, sequence, records, transactional, timestamp: step), AppendOrigin.Client);
+                Append(log, state, RecordBatchBuilder.HeaderOnly(producerId, epoch, sequence, records, transactional, timestamp: step), AppendOrigin.Client);
                 _producers[producerId] = (epoch, sequence + records, transactional);
             }
         }

@@ -22,9 +22,9 @@ public sealed class ProducerStateSequenceTests : IDisposable
     [Fact]
     public void InOrderBatchesAreAppended()
     {
-        var first = _log.Append(_state, TestBatches.Data(Producer, 0, 0, recordCount: 3));
-        var second = _log.Append(_state, TestBatches.Data(Producer, 0, 3, recordCount: 2));
-        var third = _log.Append(_state, TestBatches.Data(Producer, 0, 5));
+        var first = _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0, recordCount: 3));
+        var second = _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 3, recordCount: 2));
+        var third = _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 5));
 
         Assert.True(first.Check.ShouldAppend && second.Check.ShouldAppend && third.Check.ShouldAppend);
         Assert.Equal([0L, 3L, 5L], [first.BaseOffset, second.BaseOffset, third.BaseOffset]);
@@ -40,7 +40,7 @@ public sealed class ProducerStateSequenceTests : IDisposable
         for (var i = 0; i < ProducerStateManager.BatchesToRetain; i++)
         {
             var records = i + 1;
-            var batch = TestBatches.Data(Producer, 0, sequence, records, timestamp: 5_000 + i);
+            var batch = RecordBatchBuilder.HeaderOnly(Producer, 0, sequence, records, timestamp: 5_000 + i);
             sent.Add((batch, _log.Append(_state, batch).BaseOffset, records));
             sequence += records;
         }
@@ -62,11 +62,11 @@ public sealed class ProducerStateSequenceTests : IDisposable
     [Fact]
     public void BatchOlderThanTheLastFiveIsOutOfOrderRatherThanADuplicate()
     {
-        var first = TestBatches.Data(Producer, 0, 0);
+        var first = RecordBatchBuilder.HeaderOnly(Producer, 0, 0);
         _log.Append(_state, first);
         for (var sequence = 1; sequence <= ProducerStateManager.BatchesToRetain; sequence++)
         {
-            _log.Append(_state, TestBatches.Data(Producer, 0, sequence));
+            _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, sequence));
         }
 
         var (check, _) = _log.Append(_state, first);
@@ -78,21 +78,21 @@ public sealed class ProducerStateSequenceTests : IDisposable
     [Fact]
     public void SequenceGapIsRejectedAndNothingIsStored()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 0, 0));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0));
 
-        var (check, _) = _log.Append(_state, TestBatches.Data(Producer, 0, 2));
+        var (check, _) = _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 2));
 
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, check.Error);
         Assert.Equal(1, _log.EndOffset);
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 0, 1)).Check.ShouldAppend);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 1)).Check.ShouldAppend);
     }
 
     [Fact]
     public void RetryWithADifferentSequenceRangeIsNotADuplicate()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 0, 0, recordCount: 1));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0, recordCount: 1));
 
-        var (check, _) = _log.Append(_state, TestBatches.Data(Producer, 0, 0, recordCount: 2));
+        var (check, _) = _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0, recordCount: 2));
 
         Assert.False(check.IsDuplicate);
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, check.Error);
@@ -103,79 +103,79 @@ public sealed class ProducerStateSequenceTests : IDisposable
     {
         for (var sequence = 0; sequence < 10; sequence++)
         {
-            _log.Append(_state, TestBatches.Data(Producer, 0, sequence));
+            _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, sequence));
         }
 
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 1, 0)).Check.ShouldAppend);
-        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, TestBatches.Data(Producer, 2, 3)).Check.Error);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 1, 0)).Check.ShouldAppend);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 2, 3)).Check.Error);
         Assert.Equal(1, _state.GetEntry(Producer)!.ProducerEpoch);
     }
 
     [Fact]
     public void OldEpochIsFencedEvenForABatchThatWasOnceStored()
     {
-        var old = TestBatches.Data(Producer, 0, 0);
+        var old = RecordBatchBuilder.HeaderOnly(Producer, 0, 0);
         _log.Append(_state, old);
-        _log.Append(_state, TestBatches.Data(Producer, 1, 0));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 1, 0));
 
         Assert.Equal(ErrorCode.InvalidProducerEpoch, _log.Append(_state, old).Check.Error);
-        Assert.Equal(ErrorCode.InvalidProducerEpoch, _log.Append(_state, TestBatches.Data(Producer, 0, 1)).Check.Error);
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 1)).Check.Error);
     }
 
     [Fact]
     public void SequenceWrapsFromIntMaxValueToZero()
     {
-        var wrapping = TestBatches.Data(Producer, 0, int.MaxValue - 1, recordCount: 3); // int.MaxValue - 1, int.MaxValue, 0
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 0, int.MaxValue - 5, recordCount: 4)).Check.ShouldAppend);
+        var wrapping = RecordBatchBuilder.HeaderOnly(Producer, 0, int.MaxValue - 1, recordCount: 3); // int.MaxValue - 1, int.MaxValue, 0
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, int.MaxValue - 5, recordCount: 4)).Check.ShouldAppend);
         Assert.True(_log.Append(_state, wrapping).Check.ShouldAppend);
         Assert.Equal(0, _state.GetEntry(Producer)!.LastSequence);
 
         Assert.True(_log.Append(_state, wrapping).Check.IsDuplicate);
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 0, 1)).Check.ShouldAppend);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 1)).Check.ShouldAppend);
     }
 
     [Fact]
     public void BatchEndingAtIntMaxValueIsFollowedBySequenceZero()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 0, int.MaxValue - 1, recordCount: 2));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, int.MaxValue - 1, recordCount: 2));
 
-        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, TestBatches.Data(Producer, 0, 1)).Check.Error);
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 0, 0)).Check.ShouldAppend);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 1)).Check.Error);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0)).Check.ShouldAppend);
     }
 
     [Fact]
     public void UnknownProducerIsAcceptedAtAnySequenceThenHeldToIt()
     {
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 4, 17)).Check.ShouldAppend);
-        Assert.True(_log.Append(_state, TestBatches.Data(Producer, 4, 18)).Check.ShouldAppend);
-        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, TestBatches.Data(Producer, 4, 20)).Check.Error);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 4, 17)).Check.ShouldAppend);
+        Assert.True(_log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 4, 18)).Check.ShouldAppend);
+        Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 4, 20)).Check.Error);
     }
 
     [Fact]
     public void PlainBatchInsideAnOpenTransactionIsRejected()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 0, 0, transactional: true));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0, transactional: true));
 
-        Assert.Equal(ErrorCode.InvalidTxnState, _log.Append(_state, TestBatches.Data(Producer, 0, 1)).Check.Error);
+        Assert.Equal(ErrorCode.InvalidTxnState, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 1)).Check.Error);
     }
 
     [Fact]
     public void ClientsMayNotWriteControlBatches()
     {
-        Assert.Equal(ErrorCode.InvalidRecord, _log.Append(_state, TestBatches.Marker(Producer, 0, commit: true)).Check.Error);
+        Assert.Equal(ErrorCode.InvalidRecord, _log.Append(_state, RecordBatchBuilder.Marker(Producer, 0, commit: true)).Check.Error);
         Assert.Equal(0, _log.EndOffset);
     }
 
     [Fact]
     public void IdempotentBatchWithoutASequenceIsInvalid()
     {
-        Assert.Equal(ErrorCode.InvalidRecord, _log.Append(_state, TestBatches.Data(Producer, 0, -1)).Check.Error);
+        Assert.Equal(ErrorCode.InvalidRecord, _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, -1)).Check.Error);
     }
 
     [Fact]
     public void BatchesWithoutAProducerAreNotTrackedButMoveTheMapEnd()
     {
-        var (check, _) = _log.Append(_state, TestBatches.Plain(recordCount: 4));
+        var (check, _) = _log.Append(_state, RecordBatchBuilder.HeaderOnly(recordCount: 4));
 
         Assert.True(check.ShouldAppend);
         Assert.False(check.RequiresTransactionVerification);
@@ -186,9 +186,9 @@ public sealed class ProducerStateSequenceTests : IDisposable
     [Fact]
     public void MarkerWithAStaleProducerEpochIsRejected()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 3, 0, transactional: true));
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 3, 0, transactional: true));
 
-        var (check, _) = _log.Append(_state, TestBatches.Marker(Producer, 2, commit: true), AppendOrigin.Coordinator);
+        var (check, _) = _log.Append(_state, RecordBatchBuilder.Marker(Producer, 2, commit: true), AppendOrigin.Coordinator);
 
         Assert.Equal(ErrorCode.InvalidProducerEpoch, check.Error);
         Assert.True(_state.HasOngoingTransaction(Producer));
@@ -197,10 +197,10 @@ public sealed class ProducerStateSequenceTests : IDisposable
     [Fact]
     public void MarkerFromAnOlderCoordinatorEpochIsRejected()
     {
-        _log.Append(_state, TestBatches.Data(Producer, 0, 0, transactional: true));
-        _log.Append(_state, TestBatches.Marker(Producer, 0, commit: true, coordinatorEpoch: 5), AppendOrigin.Coordinator);
+        _log.Append(_state, RecordBatchBuilder.HeaderOnly(Producer, 0, 0, transactional: true));
+        _log.Append(_state, RecordBatchBuilder.Marker(Producer, 0, commit: true, coordinatorEpoch: 5), AppendOrigin.Coordinator);
 
-        var (check, _) = _log.Append(_state, TestBatches.Marker(Producer, 0, commit: true, coordinatorEpoch: 4), AppendOrigin.Coordinator);
+        var (check, _) = _log.Append(_state, RecordBatchBuilder.Marker(Producer, 0, commit: true, coordinatorEpoch: 4), AppendOrigin.Coordinator);
 
         Assert.Equal(ErrorCode.TransactionCoordinatorFenced, check.Error);
     }

@@ -56,7 +56,7 @@ public sealed class ProducerStateSnapshotTests : IDisposable
         {
             for (var sequence = 0; sequence < 8; sequence++)
             {
-                sent.Add(TestBatches.Data(producer, 0, sequence));
+                sent.Add(RecordBatchBuilder.HeaderOnly(producer, 0, sequence));
                 _log.Append(state, sent[^1]);
             }
             state.TakeSnapshot();
@@ -154,7 +154,7 @@ public sealed class ProducerStateSnapshotTests : IDisposable
         using var state = Open();
         for (var i = 0; i < 5; i++)
         {
-            _log.Append(state, TestBatches.Data(1, 0, i));
+            _log.Append(state, RecordBatchBuilder.HeaderOnly(1, 0, i));
             state.TakeSnapshot();
         }
         state.TakeSnapshot(); // nothing new: no new file

@@ -14,7 +14,7 @@ public sealed class TransactionCoordinatorRecoveryTests : IAsyncLifetime
     private const int Timeout = 60_000;
     private static readonly TopicPartition[] Outputs = [new TopicPartition("output", 0), new TopicPartition("output", 5)];
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
     private TransactionCoordinator _coordinator = null!;
     private long _producerId;

@@ -11,7 +11,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
     private const int Timeout = 60_000;
     private static readonly TopicPartition[] Outputs = [new TopicPartition("output", 0), new TopicPartition("output", 1)];
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private RecordingMarkerWriter _markers = new();
     private TransactionCoordinator _coordinator = null!;
 
@@ -73,7 +73,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, [Outputs[0]]));
         var ongoing = _coordinator.GetTransaction(Id)!;
         Assert.Equal(TransactionState.Ongoing, ongoing.State);
-        Assert.Equal(_time.NowMs, ongoing.TransactionStartMs);
+        Assert.Equal(_time.GetUtcNow().ToUnixTimeMilliseconds(), ongoing.TransactionStartMs);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(ErrorCode.None, await _coordinator.AddPartitionsToTxnAsync(Id, producer.ProducerId, 0, Outputs));
         Assert.Equal(ErrorCode.None, await _coordinator.AddOffsetsToTxnAsync(Id, producer.ProducerId, 0, "dedup"));
@@ -229,7 +229,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         var (log, _) = await TransactionLog.OpenAsync(_directory.Path, flushToDisk: false);
         await log.AppendAsync(new TransactionMetadata(
             Id, 5, -1, short.MaxValue - 1, -1, Timeout, TransactionState.CompleteCommit, [],
-            ImmutableHashSet<string>.Empty, -1, _time.NowMs));
+            ImmutableHashSet<string>.Empty, -1, _time.GetUtcNow().ToUnixTimeMilliseconds()));
         await log.DisposeAsync();
         _coordinator = await OpenAsync();
 
@@ -249,7 +249,7 @@ public sealed class TransactionCoordinatorTests : IAsyncLifetime
         await _coordinator.DisposeAsync();
         var (log, _) = await TransactionLog.OpenAsync(_directory.Path, flushToDisk: false);
         await log.AppendAsync(new TransactionMetadata(
-            Id, 5, -1, short.MaxValue - 2, -1, Timeout, TransactionState.Empty, [], ImmutableHashSet<string>.Empty, -1, _time.NowMs));
+            Id, 5, -1, short.MaxValue - 2, -1, Timeout, TransactionState.Empty, [], ImmutableHashSet<string>.Empty, -1, _time.GetUtcNow().ToUnixTimeMilliseconds()));
         await log.DisposeAsync();
         _coordinator = await OpenAsync();
 

@@ -13,7 +13,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
 {
     private const string Id = "dedup-0";
     private readonly TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new();
     private readonly Dictionary<TopicPartition, (TestPartition Log, ProducerStateManager State)> _partitions = [];
     private readonly List<(string Group, bool Commit)> _completedGroups = [];
     private TransactionCoordinator _coordinator = null!;
@@ -46,8 +46,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         var producer = await _coordinator.InitProducerIdAsync(Id, 60_000);
         var pid = producer.ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
-        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 0, recordCount: 3, transactional: true)));
-        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 3, recordCount: 2, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 0, recordCount: 3, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 3, recordCount: 2, transactional: true)));
         Assert.Equal(0, LastStableOffset("output", 0));
 
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: true);
@@ -55,7 +55,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
 
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
         await _coordinator.AddOffsetsToTxnAsync(Id, pid, 0, "dedup");
-        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 5, recordCount: 2, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 5, recordCount: 2, transactional: true)));
         Assert.Equal(6, LastStableOffset("output", 0));
         await _coordinator.EndTxnAsync(Id, pid, 0, commit: false);
 
@@ -70,9 +70,9 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         var pid = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 0)]);
 
-        Assert.Equal(ErrorCode.InvalidTxnState, Produce("output", 1, TestBatches.Data(pid, 0, 0, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidTxnState, Produce("output", 1, RecordBatchBuilder.HeaderOnly(pid, 0, 0, transactional: true)));
         Assert.Equal(0, _partitions[new TopicPartition("output", 1)].Log.EndOffset);
-        Assert.Equal(ErrorCode.None, Produce("output", 0, TestBatches.Data(pid, 0, 0, transactional: true)));
+        Assert.Equal(ErrorCode.None, Produce("output", 0, RecordBatchBuilder.HeaderOnly(pid, 0, 0, transactional: true)));
     }
 
     [Fact]
@@ -80,8 +80,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     {
         var zombie = (await _coordinator.InitProducerIdAsync(Id, 60_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, zombie, 0, [new TopicPartition("output", 0), new TopicPartition("output", 1)]);
-        Produce("output", 0, TestBatches.Data(zombie, 0, 0, recordCount: 4, transactional: true));
-        Produce("output", 1, TestBatches.Data(zombie, 0, 0, recordCount: 1, transactional: true));
+        Produce("output", 0, RecordBatchBuilder.HeaderOnly(zombie, 0, 0, recordCount: 4, transactional: true));
+        Produce("output", 1, RecordBatchBuilder.HeaderOnly(zombie, 0, 0, recordCount: 1, transactional: true));
 
         var successor = await _coordinator.InitProducerIdAsync(Id, 60_000);
 
@@ -89,8 +89,8 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         Assert.Equal(5, LastStableOffset("output", 0));
         Assert.Equal(2, LastStableOffset("output", 1));
         Assert.Single(_partitions[new TopicPartition("output", 0)].State.AbortedTransactions.GetAbortedTransactions(0, 5));
-        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 0, TestBatches.Data(zombie, 0, 4, transactional: true)));
-        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 1, TestBatches.Data(zombie, 0, 1, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 0, RecordBatchBuilder.HeaderOnly(zombie, 0, 4, transactional: true)));
+        Assert.Equal(ErrorCode.InvalidProducerEpoch, Produce("output", 1, RecordBatchBuilder.HeaderOnly(zombie, 0, 1, transactional: true)));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
     {
         var pid = (await _coordinator.InitProducerIdAsync(Id, 10_000)).ProducerId;
         await _coordinator.AddPartitionsToTxnAsync(Id, pid, 0, [new TopicPartition("output", 1)]);
-        Produce("output", 1, TestBatches.Data(pid, 0, 0, recordCount: 2, transactional: true));
+        Produce("output", 1, RecordBatchBuilder.HeaderOnly(pid, 0, 0, recordCount: 2, transactional: true));
         Assert.Equal(0, LastStableOffset("output", 1));
 
         _time.Advance(TimeSpan.FromSeconds(10));
@@ -118,7 +118,7 @@ public sealed class TransactionsEndToEndTests : IAsyncLifetime, ITransactionMark
         foreach (var partition in partitions)
         {
             var (log, state) = _partitions[partition];
-            var (check, _) = log.Append(state, TestBatches.Marker(producerId, producerEpoch, commit), AppendOrigin.Coordinator);
+            var (check, _) = log.Append(state, RecordBatchBuilder.Marker(producerId, producerEpoch, commit), AppendOrigin.Coordinator);
             Assert.True(check.ShouldAppend, $"marker refused: {check.Error}");
             state.OnHighWatermarkUpdated(log.EndOffset);
         }

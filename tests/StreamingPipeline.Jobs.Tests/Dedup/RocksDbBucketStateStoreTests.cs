@@ -10,7 +10,7 @@ public sealed class RocksDbBucketStateStoreTests
     [Fact]
     public void Reopening_after_dispose_keeps_the_committed_state_and_checkpoint_but_not_the_staging()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "p0");
         using (var store = RocksDbBucketStateStore.Open(path))
         {
@@ -41,7 +41,7 @@ public sealed class RocksDbBucketStateStoreTests
     [InlineData(RocksDbExpiry.BucketIndex)]
     public void Expiry_drops_whole_buckets_and_survives_a_reopen(RocksDbExpiry expiry)
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "p0");
         using (var store = RocksDbBucketStateStore.Open(path, expiry))
         {
@@ -77,7 +77,7 @@ public sealed class RocksDbBucketStateStoreTests
     [Fact]
     public void A_state_written_with_another_expiry_layout_is_refused()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         using (RocksDbBucketStateStore.Open(directory.Path, RocksDbExpiry.BucketIndex))
         {
         }
@@ -90,7 +90,7 @@ public sealed class RocksDbBucketStateStoreTests
     [Fact]
     public void A_non_empty_directory_without_a_database_is_refused_with_a_clear_error()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         File.WriteAllText(Path.Combine(directory.Path, "notes.txt"), "not state");
 
         var error = Assert.Throws<StateStoreException>(() => RocksDbBucketStateStore.Open(directory.Path));
@@ -102,7 +102,7 @@ public sealed class RocksDbBucketStateStoreTests
     [Fact]
     public void A_corrupt_database_is_refused_with_a_clear_error()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "p0");
         using (var store = RocksDbBucketStateStore.Open(path))
         {
@@ -120,7 +120,7 @@ public sealed class RocksDbBucketStateStoreTests
     [Fact]
     public void Another_rocksdb_database_is_refused()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         var path = Path.Combine(directory.Path, "foreign");
         using (RocksDbSharp.RocksDb.Open(new RocksDbSharp.DbOptions().SetCreateIfMissing(true), path))
         {

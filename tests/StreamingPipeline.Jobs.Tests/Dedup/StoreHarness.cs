@@ -5,7 +5,7 @@ namespace StreamingPipeline.Jobs.Tests.Dedup;
 /// <summary>Opens stores of one backend in a private temp directory; each <see cref="Open"/> with a new name is a new, empty store.</summary>
 public sealed class StoreHarness : IDisposable
 {
-    private readonly TemporaryDirectory _directory = new();
+    private readonly TempDirectory _directory = new();
     private readonly List<IBucketStateStore> _open = [];
     private readonly Dictionary<IBucketStateStore, string> _names = [];
 

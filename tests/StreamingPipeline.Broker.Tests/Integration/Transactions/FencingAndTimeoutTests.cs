@@ -12,7 +12,7 @@ public class FencingAndTimeoutTests
     public async Task ANewIncarnationFencesTheOldOneWhoseRecordsNeverBecomeVisible()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("fenced", partitions: 2).StartAsync();
-        using var zombie = TransactionalClients.Producer(broker.BootstrapServers, "copier-0");
+        using var zombie = KafkaClients.TransactionalProducer(broker.BootstrapServers, "copier-0");
         zombie.InitTransactions(Timeout);
         zombie.BeginTransaction();
         for (var i = 0; i < 5; i++)
@@ -21,7 +21,7 @@ public class FencingAndTimeoutTests
         }
         zombie.Flush(Timeout);
 
-        using var successor = TransactionalClients.Producer(broker.BootstrapServers, "copier-0");
+        using var successor = KafkaClients.TransactionalProducer(broker.BootstrapServers, "copier-0");
         successor.InitTransactions(Timeout);
 
         // The zombie's open transaction was aborted by the successor's InitProducerId; its next writes are refused.
@@ -44,8 +44,8 @@ public class FencingAndTimeoutTests
         successor.Produce(new TopicPartition("fenced", 1), Message("successor-1"));
         successor.CommitTransaction(Timeout);
 
-        var committed = TransactionalClients.ReadAll(broker.BootstrapServers, "fenced", 2, IsolationLevel.ReadCommitted);
-        var everything = TransactionalClients.ReadAll(broker.BootstrapServers, "fenced", 2, IsolationLevel.ReadUncommitted);
+        var committed = KafkaClients.ReadAll(broker.BootstrapServers, "fenced", 2, IsolationLevel.ReadCommitted);
+        var everything = KafkaClients.ReadAll(broker.BootstrapServers, "fenced", 2, IsolationLevel.ReadUncommitted);
         Assert.Equal(["successor-0", "successor-1"], committed.Select(r => r.Message.Value));
         Assert.Equal(5, everything.Count(r => r.Message.Value.StartsWith("zombie-", StringComparison.Ordinal)));
         Assert.DoesNotContain(everything, r => r.Message.Value == "zombie-late");
@@ -55,13 +55,13 @@ public class FencingAndTimeoutTests
     public async Task AnAbandonedTransactionIsAbortedAfterItsTimeoutAndUnblocksReadCommittedConsumers()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("abandoned").StartAsync();
-        using var abandoned = TransactionalClients.Producer(broker.BootstrapServers, "abandoned-tx", c =>
+        using var abandoned = KafkaClients.TransactionalProducer(broker.BootstrapServers, "abandoned-tx", c =>
         {
             c.TransactionTimeoutMs = 2000;
             c.MessageTimeoutMs = 2000;
         });
         using var plain = KafkaClients.Producer(broker.BootstrapServers);
-        using var reader = TransactionalClients.Consumer(broker.BootstrapServers, IsolationLevel.ReadCommitted, c => c.EnablePartitionEof = false);
+        using var reader = KafkaClients.Reader(broker.BootstrapServers, IsolationLevel.ReadCommitted, c => c.EnablePartitionEof = false);
         reader.Assign(new TopicPartitionOffset("abandoned", 0, Offset.Beginning));
         abandoned.InitTransactions(Timeout);
         abandoned.BeginTransaction();
@@ -85,7 +85,7 @@ public class FencingAndTimeoutTests
         Assert.Equal(log.HighWatermark, log.LastStableOffset);
         var late = Record.Exception(() => abandoned.CommitTransaction(Timeout));
         Assert.IsType<KafkaException>(late, exactMatch: false);
-        Assert.Equal(["after"], TransactionalClients.ReadAll(broker.BootstrapServers, "abandoned", 1, IsolationLevel.ReadCommitted).Select(r => r.Message.Value));
+        Assert.Equal(["after"], KafkaClients.ReadAll(broker.BootstrapServers, "abandoned", 1, IsolationLevel.ReadCommitted).Select(r => r.Message.Value));
     }
 
     private static Message<string, string> Message(string value) => new() { Key = value, Value = value };

@@ -26,7 +26,7 @@ public class IdempotenceTests : IDisposable
         }
         var delivered = await Task.WhenAll(deliveries);
 
-        var stored = TransactionalClients.ReadAll(broker.BootstrapServers, "idempotent", 3, IsolationLevel.ReadUncommitted);
+        var stored = KafkaClients.ReadAll(broker.BootstrapServers, "idempotent", 3, IsolationLevel.ReadUncommitted);
         Assert.Equal(3000, stored.Count);
         Assert.Equal(
             delivered.Select(d => (d.Partition.Value, d.Offset.Value, d.Message.Value)).Order(),
@@ -58,7 +58,7 @@ public class IdempotenceTests : IDisposable
         Assert.True(proxy.ProduceRequests >= 4, $"the lost batch should have been sent again; saw {proxy.ProduceRequests} produce requests");
         Assert.Equal([0L, 1L, 2L], new[] { first.Offset.Value, retried.Offset.Value, last.Offset.Value });
         Assert.Equal(3, broker.State.Logs.GetPartition("lost-ack", 0)!.LogEndOffset);
-        var stored = TransactionalClients.ReadAll(broker.BootstrapServers, "lost-ack", 1, IsolationLevel.ReadUncommitted);
+        var stored = KafkaClients.ReadAll(broker.BootstrapServers, "lost-ack", 1, IsolationLevel.ReadUncommitted);
         Assert.Equal(["first", "retried", "last"], stored.Select(r => r.Message.Value));
     }
 
@@ -78,7 +78,7 @@ public class IdempotenceTests : IDisposable
         proxy.DropNextProduceResponse();
         await producer.ProduceAsync(new TopicPartition("lost-ack-plain", 0), Message("retried"));
 
-        var stored = TransactionalClients.ReadAll(broker.BootstrapServers, "lost-ack-plain", 1, IsolationLevel.ReadUncommitted);
+        var stored = KafkaClients.ReadAll(broker.BootstrapServers, "lost-ack-plain", 1, IsolationLevel.ReadUncommitted);
         Assert.Equal(["first", "retried", "retried"], stored.Select(r => r.Message.Value));
     }
 

@@ -13,7 +13,7 @@ public class SendOffsetsToTransactionTests
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("input").WithTopic("output").StartAsync();
         Seed(broker, "input", 20);
         using var consumer = GroupConsumer(broker, "copier");
-        using var producer = TransactionalClients.Producer(broker.BootstrapServers, "copier-tx");
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "copier-tx");
         producer.InitTransactions(Timeout);
         consumer.Subscribe("input");
 
@@ -28,7 +28,7 @@ public class SendOffsetsToTransactionTests
         var afterCommit = consumer.Committed([new TopicPartition("input", 0)], Timeout).Single();
 
         Assert.Equal(10, afterCommit.Offset.Value);
-        var output = TransactionalClients.ReadAll(broker.BootstrapServers, "output", 1, IsolationLevel.ReadCommitted);
+        var output = KafkaClients.ReadAll(broker.BootstrapServers, "output", 1, IsolationLevel.ReadCommitted);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"copy-of-in-{i}"), output.Select(r => r.Message.Value));
     }
 
@@ -37,7 +37,7 @@ public class SendOffsetsToTransactionTests
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("zombie-input").WithTopic("zombie-output").StartAsync();
         Seed(broker, "zombie-input", 5);
-        using var producer = TransactionalClients.Producer(broker.BootstrapServers, "zombie-copier-tx");
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "zombie-copier-tx");
         producer.InitTransactions(Timeout);
         IConsumerGroupMetadata stale;
         using (var zombie = GroupConsumer(broker, "zombie-group"))
@@ -57,7 +57,7 @@ public class SendOffsetsToTransactionTests
         Assert.IsType<KafkaException>(refused, exactMatch: false);
         using var check = GroupConsumer(broker, "zombie-group");
         Assert.Equal(Offset.Unset, check.Committed([new TopicPartition("zombie-input", 0)], Timeout).Single().Offset);
-        Assert.Empty(TransactionalClients.ReadAll(broker.BootstrapServers, "zombie-output", 1, IsolationLevel.ReadCommitted));
+        Assert.Empty(KafkaClients.ReadAll(broker.BootstrapServers, "zombie-output", 1, IsolationLevel.ReadCommitted));
     }
 
     private static void CopyInTransaction(IConsumer<string, string> consumer, IProducer<string, string> producer, int count, bool commit)

@@ -21,7 +21,7 @@ public class TransactionRestartTests : IDisposable
     {
         await using (var broker = await EmbeddedBroker.CreateBuilder().WithDataDirectory(_dataDirectory).WithTopic("restarted", partitions: 2).StartAsync())
         {
-            using var producer = TransactionalClients.Producer(broker.BootstrapServers, "restarted-tx", c =>
+            using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "restarted-tx", c =>
             {
                 c.TransactionTimeoutMs = 5000;
                 c.MessageTimeoutMs = 5000;
@@ -38,8 +38,8 @@ public class TransactionRestartTests : IDisposable
         var partition = restarted.State.Logs.GetPartition("restarted", 0)!;
         Assert.True(partition.LastStableOffset < partition.HighWatermark, "the open transaction still holds the last stable offset");
 
-        await Eventually.TrueAsync(() => partition.LastStableOffset == partition.HighWatermark, Timeout, "the timeout to abort the open transaction");
-        var committed = TransactionalClients.ReadAll(restarted.BootstrapServers, "restarted", 2, IsolationLevel.ReadCommitted);
+        await Eventually.TrueAsync(() => partition.LastStableOffset == partition.HighWatermark, "the timeout to abort the open transaction", Timeout);
+        var committed = KafkaClients.ReadAll(restarted.BootstrapServers, "restarted", 2, IsolationLevel.ReadCommitted);
         Assert.Equal(
             Enumerable.Range(0, 4).Select(i => $"committed-{i}").Append("plain").Order(StringComparer.Ordinal),
             committed.Select(r => r.Message.Value).Order(StringComparer.Ordinal));
@@ -51,7 +51,7 @@ public class TransactionRestartTests : IDisposable
     {
         await using (var broker = await EmbeddedBroker.CreateBuilder().WithDataDirectory(_dataDirectory).WithTopic("decided", partitions: 2).StartAsync())
         {
-            using var producer = TransactionalClients.Producer(broker.BootstrapServers, "decided-tx");
+            using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "decided-tx");
             producer.InitTransactions(Timeout);
             RunTransaction(producer, "decided", "first", commit: true);
             RunTransaction(producer, "decided", "second", commit: null);
@@ -70,7 +70,7 @@ public class TransactionRestartTests : IDisposable
         await using var recovered = await EmbeddedBroker.CreateBuilder().WithDataDirectory(_crashImage).StartAsync();
 
         Assert.Equal(TransactionState.CompleteCommit, recovered.State.Transactions.GetTransaction("decided-tx")!.State);
-        var committed = TransactionalClients.ReadAll(recovered.BootstrapServers, "decided", 2, IsolationLevel.ReadCommitted);
+        var committed = KafkaClients.ReadAll(recovered.BootstrapServers, "decided", 2, IsolationLevel.ReadCommitted);
         Assert.Equal(
             Enumerable.Range(0, 4).SelectMany(i => new[] { $"first-{i}", $"second-{i}" }).Order(StringComparer.Ordinal),
             committed.Select(r => r.Message.Value).Order(StringComparer.Ordinal));
@@ -81,7 +81,7 @@ public class TransactionRestartTests : IDisposable
     {
         await using (var broker = await EmbeddedBroker.CreateBuilder().WithDataDirectory(_dataDirectory).WithTopic("reborn", partitions: 2).StartAsync())
         {
-            using var producer = TransactionalClients.Producer(broker.BootstrapServers, "reborn-tx");
+            using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "reborn-tx");
             producer.InitTransactions(Timeout);
             RunTransaction(producer, "reborn", "kept", commit: true);
             RunTransaction(producer, "reborn", "lost", commit: null);
@@ -89,11 +89,11 @@ public class TransactionRestartTests : IDisposable
         }
 
         await using var recovered = await EmbeddedBroker.CreateBuilder().WithDataDirectory(_crashImage).StartAsync();
-        using var reborn = TransactionalClients.Producer(recovered.BootstrapServers, "reborn-tx");
+        using var reborn = KafkaClients.TransactionalProducer(recovered.BootstrapServers, "reborn-tx");
         reborn.InitTransactions(Timeout);
         RunTransaction(reborn, "reborn", "after", commit: true);
 
-        var committed = TransactionalClients.ReadAll(recovered.BootstrapServers, "reborn", 2, IsolationLevel.ReadCommitted);
+        var committed = KafkaClients.ReadAll(recovered.BootstrapServers, "reborn", 2, IsolationLevel.ReadCommitted);
         Assert.Equal(
             Enumerable.Range(0, 4).SelectMany(i => new[] { $"kept-{i}", $"after-{i}" }).Order(StringComparer.Ordinal),
             committed.Select(r => r.Message.Value).Order(StringComparer.Ordinal));

@@ -11,7 +11,7 @@ public class TransactionVisibilityTests
     public async Task ReadCommittedSeesOnlyCommittedRecordsAndReadUncommittedSeesEverything()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("visibility", partitions: 2).StartAsync();
-        using var producer = TransactionalClients.Producer(broker.BootstrapServers, "visibility-tx");
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "visibility-tx");
         producer.InitTransactions(Timeout);
 
         producer.BeginTransaction();
@@ -25,8 +25,8 @@ public class TransactionVisibilityTests
         ProduceValues(producer, "visibility", "committed-b", 10);
         producer.CommitTransaction(Timeout);
 
-        var committed = TransactionalClients.ReadAll(broker.BootstrapServers, "visibility", 2, IsolationLevel.ReadCommitted);
-        var uncommitted = TransactionalClients.ReadAll(broker.BootstrapServers, "visibility", 2, IsolationLevel.ReadUncommitted);
+        var committed = KafkaClients.ReadAll(broker.BootstrapServers, "visibility", 2, IsolationLevel.ReadCommitted);
+        var uncommitted = KafkaClients.ReadAll(broker.BootstrapServers, "visibility", 2, IsolationLevel.ReadUncommitted);
 
         Assert.Equal(
             Enumerable.Range(0, 10).Select(i => $"committed-a-{i}").Concat(Enumerable.Range(0, 10).Select(i => $"committed-b-{i}")).Order(),
@@ -44,7 +44,7 @@ public class TransactionVisibilityTests
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("open-txn").StartAsync();
         using var plain = KafkaClients.Producer(broker.BootstrapServers);
-        using var producer = TransactionalClients.Producer(broker.BootstrapServers, "open-txn-tx");
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "open-txn-tx");
         producer.InitTransactions(Timeout);
         await plain.ProduceAsync(new TopicPartition("open-txn", 0), new Message<string, string> { Key = "k", Value = "before" });
         producer.BeginTransaction();
@@ -55,7 +55,7 @@ public class TransactionVisibilityTests
 
         Assert.Equal(1, log.LastStableOffset);
         Assert.Equal(7, log.HighWatermark);
-        using (var reader = TransactionalClients.Consumer(broker.BootstrapServers, IsolationLevel.ReadCommitted))
+        using (var reader = KafkaClients.Reader(broker.BootstrapServers, IsolationLevel.ReadCommitted))
         {
             var watermarks = reader.QueryWatermarkOffsets(new TopicPartition("open-txn", 0), Timeout);
             Assert.Equal(1, watermarks.High.Value);
@@ -66,7 +66,7 @@ public class TransactionVisibilityTests
         producer.CommitTransaction(Timeout);
 
         Assert.Equal(8, log.LastStableOffset);
-        var committed = TransactionalClients.ReadAll(broker.BootstrapServers, "open-txn", 1, IsolationLevel.ReadCommitted);
+        var committed = KafkaClients.ReadAll(broker.BootstrapServers, "open-txn", 1, IsolationLevel.ReadCommitted);
         Assert.Equal(["before", "pending-0", "pending-1", "pending-2", "pending-3", "pending-4", "after"], committed.Select(r => r.Message.Value));
     }
 
@@ -74,8 +74,8 @@ public class TransactionVisibilityTests
     public async Task InterleavedTransactionsOfSeveralProducersResolveIndependently()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("interleaved", partitions: 3).StartAsync();
-        using var first = TransactionalClients.Producer(broker.BootstrapServers, "interleaved-1");
-        using var second = TransactionalClients.Producer(broker.BootstrapServers, "interleaved-2");
+        using var first = KafkaClients.TransactionalProducer(broker.BootstrapServers, "interleaved-1");
+        using var second = KafkaClients.TransactionalProducer(broker.BootstrapServers, "interleaved-2");
         using var plain = KafkaClients.Producer(broker.BootstrapServers);
         first.InitTransactions(Timeout);
         second.InitTransactions(Timeout);
@@ -107,7 +107,7 @@ public class TransactionVisibilityTests
                 // The second transaction stays open while the first commits, then commits as well.
                 first.CommitTransaction(Timeout);
                 Assert.DoesNotContain(
-                    TransactionalClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadCommitted),
+                    KafkaClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadCommitted),
                     r => r.Message.Value.StartsWith("r2-second", StringComparison.Ordinal));
                 second.CommitTransaction(Timeout);
             }
@@ -120,8 +120,8 @@ public class TransactionVisibilityTests
             expected.AddRange(Enumerable.Range(0, 6).Where(_ => secondCommits).Select(i => $"r{round}-second-{i}"));
         }
 
-        var committed = TransactionalClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadCommitted);
-        var everything = TransactionalClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadUncommitted);
+        var committed = KafkaClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadCommitted);
+        var everything = KafkaClients.ReadAll(broker.BootstrapServers, "interleaved", 3, IsolationLevel.ReadUncommitted);
 
         Assert.Equal(expected.Order(StringComparer.Ordinal), committed.Select(r => r.Message.Value).Order(StringComparer.Ordinal));
         Assert.Equal(4 * 18, everything.Count);
@@ -136,7 +136,7 @@ public class TransactionVisibilityTests
     public async Task ReadCommittedFetchThatFindsOnlyAbortedDataDoesNotStallTheConsumer()
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("mostly-aborted", partitions: 4).StartAsync();
-        using var producer = TransactionalClients.Producer(broker.BootstrapServers, "mostly-aborted-tx");
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, "mostly-aborted-tx");
         producer.InitTransactions(Timeout);
         for (var round = 0; round < 10; round++)
         {
@@ -149,7 +149,7 @@ public class TransactionVisibilityTests
         ProduceValues(producer, "mostly-aborted", "kept", 1000);
         producer.CommitTransaction(Timeout);
 
-        var committed = TransactionalClients.ReadAll(broker.BootstrapServers, "mostly-aborted", 4, IsolationLevel.ReadCommitted);
+        var committed = KafkaClients.ReadAll(broker.BootstrapServers, "mostly-aborted", 4, IsolationLevel.ReadCommitted);
         var stored = Enumerable.Range(0, 4).Sum(p => broker.State.Logs.GetPartition("mostly-aborted", p)!.LogEndOffset);
 
         Assert.True(stored >= 11_000, $"only {stored} offsets were written");

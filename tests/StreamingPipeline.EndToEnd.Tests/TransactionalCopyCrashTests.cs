@@ -5,7 +5,7 @@ using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using Xunit.Abstractions;
 
-namespace StreamingPipeline.Broker.Tests.Integration.Transactions;
+namespace StreamingPipeline.EndToEnd.Tests;
 
 /// <summary>
 /// Kafka's transactional-copy system test, on this broker: one copier process per input partition turns each commit
@@ -23,14 +23,16 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
     private const string Group = "copy-group";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("txn-copy-crash-").FullName;
-    private readonly int _port = ChildProcess.FreePort();
+    private const string CopierAssembly = "StreamingPipeline.TransactionalCopier.dll";
+
+    private readonly TempDirectory _dataDirectory = new("txn-copy-crash-");
+    private readonly int _port = LoopbackPort.Free();
     private readonly StringBuilder _history = new();
     private readonly long[] _reported = new long[Partitions];
 
     private string Bootstrap => $"127.0.0.1:{_port}";
 
-    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+    public void Dispose() => _dataDirectory.Dispose();
 
     [Fact]
     public async Task CopyLoopKilledRepeatedlyWithTheBrokerProducesExactlyTheInput()
@@ -81,7 +83,7 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
             {
                 await copier!.KillAsync();
             }
-            var output = TransactionalClients.ReadAll(Bootstrap, Output, Partitions, IsolationLevel.ReadCommitted, Timeout);
+            var output = KafkaClients.ReadAll(Bootstrap, Output, Partitions, IsolationLevel.ReadCommitted, Timeout);
 
             var context = $"seed {seed}\n{_history}";
             Assert.True(midStreamKills >= 5, $"only {midStreamKills} copier kills happened mid-stream; {context}");
@@ -123,26 +125,29 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
 
     private async Task<ChildProcess> StartBrokerAsync()
     {
-        var broker = ChildProcess.Start("broker", "broker", "--data-dir", _dataDirectory, "--port", _port.ToString(CultureInfo.InvariantCulture));
+        var broker = ChildProcess.StartAssembly(CopierAssembly, ["broker", "--data-dir", _dataDirectory.Path, "--port", _port.ToString(CultureInfo.InvariantCulture)], "broker");
         await broker.WaitForPortAsync(_port, Timeout);
         return broker;
     }
 
-    private ChildProcess StartCopier(int partition) => ChildProcess.Start(
-        $"copier-{partition}",
-        "copy",
-        "--bootstrap", Bootstrap,
-        "--input", Input,
-        "--output", Output,
-        "--partition", partition.ToString(CultureInfo.InvariantCulture),
-        "--group", Group,
-        "--transactional-id", $"copier-{partition}",
-        "--commit-interval-ms", "100",
-        "--max-records-per-transaction", "25");
+    private ChildProcess StartCopier(int partition) => ChildProcess.StartAssembly(
+        CopierAssembly,
+        [
+            "copy",
+            "--bootstrap", Bootstrap,
+            "--input", Input,
+            "--output", Output,
+            "--partition", partition.ToString(CultureInfo.InvariantCulture),
+            "--group", Group,
+            "--transactional-id", $"copier-{partition}",
+            "--commit-interval-ms", "100",
+            "--max-records-per-transaction", "25",
+        ],
+        $"copier-{partition}");
 
     private async Task CreateTopicsAsync()
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Bootstrap }).Build();
+        using var admin = KafkaClients.Admin(Bootstrap);
         await admin.CreateTopicsAsync(
         [
             new TopicSpecification { Name = Input, NumPartitions = Partitions, ReplicationFactor = 1 },
@@ -174,7 +179,7 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
     }
 
     private static long LastReported(ChildProcess copier) =>
-        copier.Lines.Where(l => l.StartsWith("committed ", StringComparison.Ordinal))
+        copier.OutputLines.Where(l => l.StartsWith("committed ", StringComparison.Ordinal))
             .Select(l => long.Parse(l["committed ".Length..], CultureInfo.InvariantCulture))
             .DefaultIfEmpty(0)
             .Max();
@@ -198,13 +203,13 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
             {
                 throw new TimeoutException(
                     $"The copy did not finish; committed {string.Join(",", ReadCommittedOffsets())}.\n{_history}\n"
-                    + $"{string.Join("\n", copiers.Select(c => $"--- {c!.Name}\n{c.Output}"))}\n--- broker\n{broker.Output}");
+                    + $"{string.Join("\n", copiers.Select(c => c!.Transcript))}\n{broker.Transcript}");
             }
             for (var p = 0; p < Partitions; p++)
             {
                 if (copiers[p]!.HasExited)
                 {
-                    Log($"copier {p} had stopped: {copiers[p]!.Output.Trim()}");
+                    Log($"copier {p} had stopped: {copiers[p]!.Transcript}");
                     copiers[p] = StartCopier(p);
                 }
             }
@@ -232,7 +237,7 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
         {
             _thread = new Thread(() =>
             {
-                using var consumer = TransactionalClients.Consumer(bootstrap, IsolationLevel.ReadCommitted, c => c.EnablePartitionEof = false);
+                using var consumer = KafkaClients.Reader(bootstrap, IsolationLevel.ReadCommitted, c => c.EnablePartitionEof = false);
                 consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
                 while (!_stop.IsCancellationRequested)
                 {

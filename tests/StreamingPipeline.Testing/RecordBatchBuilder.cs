@@ -1,19 +1,23 @@
 using System.Buffers.Binary;
 using System.Text;
 using StreamingPipeline.Broker.Log;
-using StreamingPipeline.Storage;
+using StreamingPipeline.Broker.Transactions;
 
-namespace StreamingPipeline.Broker.Tests.Log;
+namespace StreamingPipeline.Testing;
 
 /// <summary>
-/// Builds valid v2 record batches (uncompressed, zig-zag varint records, CRC-32C) the way a producer does, with base
-/// offset 0, and reads their records back.
+/// Builds v2 record batches the way a producer does (uncompressed, zig-zag varint records, CRC-32C, base offset 0 unless
+/// given) and reads their records back, for tests that talk to a log or the producer state without a client.
 /// </summary>
-internal static class RecordBatchBuilder
+public static class RecordBatchBuilder
 {
+    /// <summary>The first record's timestamp unless a test picks one (November 2023).</summary>
     public const long DefaultTimestamp = 1_700_000_000_000;
 
-    /// <summary>A batch of <paramref name="count"/> records with values "v{i}" padded to <paramref name="valueSize"/> bytes.</summary>
+    private const short TransactionalFlag = 0x10;
+    private const short ControlFlag = 0x20;
+
+    /// <summary>A batch of <paramref name="count"/> records, keys "k{i}", values "{prefix}{i}" padded to <paramref name="valueSize"/> bytes.</summary>
     public static byte[] Build(int count, long firstTimestamp = DefaultTimestamp, long timestampStep = 1, int valueSize = 16, string prefix = "v")
     {
         var values = new (byte[]? Key, byte[]? Value, long Timestamp)[count];
@@ -25,7 +29,7 @@ internal static class RecordBatchBuilder
         return Build(values);
     }
 
-    /// <summary>A batch of the given records, optionally as an idempotent/transactional producer or a control batch.</summary>
+    /// <summary>A batch of the given records, optionally as an idempotent/transactional producer sends it, or a control batch.</summary>
     public static byte[] Build(
         IReadOnlyList<(byte[]? Key, byte[]? Value, long Timestamp)> records,
         long producerId = -1,
@@ -49,31 +53,33 @@ internal static class RecordBatchBuilder
             body.AddRange(record);
         }
         var batch = new byte[RecordBatchHeader.Size + body.Count];
-        BinaryPrimitives.WriteInt64BigEndian(batch, 0);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(8), batch.Length - RecordBatchHeader.LogOverhead);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(12), -1);
-        batch[16] = 2;
-        short attributes = 0;
-        if (transactional)
-        {
-            attributes |= 0x10;
-        }
-        if (control)
-        {
-            attributes |= 0x20;
-        }
-        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(21), attributes);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(23), records.Count - 1);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(27), baseTimestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(35), maxTimestamp);
-        BinaryPrimitives.WriteInt64BigEndian(batch.AsSpan(43), producerId);
-        BinaryPrimitives.WriteInt16BigEndian(batch.AsSpan(51), producerEpoch);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(53), baseSequence);
-        BinaryPrimitives.WriteInt32BigEndian(batch.AsSpan(57), records.Count);
         body.CopyTo(batch, RecordBatchHeader.Size);
-        BinaryPrimitives.WriteUInt32BigEndian(batch.AsSpan(17), Crc32C.Compute(batch.AsSpan(21)));
+        var attributes = (short)((transactional ? TransactionalFlag : 0) | (control ? ControlFlag : 0));
+        WriteHeader(batch, 0, attributes, records.Count, baseTimestamp, maxTimestamp, producerId, producerEpoch, baseSequence);
         return batch;
     }
+
+    /// <summary>
+    /// A batch with a real header and no record bytes, for producer-state tests, which read headers only: its record
+    /// count, sequence numbers and offsets are what the header says.
+    /// </summary>
+    public static byte[] HeaderOnly(
+        long producerId = -1,
+        short producerEpoch = -1,
+        int baseSequence = -1,
+        int recordCount = 1,
+        bool transactional = false,
+        long baseOffset = 0,
+        long timestamp = 1_000)
+    {
+        var batch = new byte[RecordBatchHeader.Size];
+        WriteHeader(batch, baseOffset, transactional ? TransactionalFlag : (short)0, recordCount, timestamp, timestamp, producerId, producerEpoch, baseSequence);
+        return batch;
+    }
+
+    /// <summary>A transaction marker (control batch) as the transaction coordinator writes it.</summary>
+    public static byte[] Marker(long producerId, short producerEpoch, bool commit, int coordinatorEpoch = 0) =>
+        ControlBatch.Build(producerId, producerEpoch, commit ? ControlRecordType.Commit : ControlRecordType.Abort, coordinatorEpoch, 2_000);
 
     /// <summary>The bytes of several batches back to back, as one produce request carries them.</summary>
     public static byte[] Concat(params byte[][] batches) => batches.SelectMany(b => b).ToArray();
@@ -88,7 +94,10 @@ internal static class RecordBatchBuilder
             var batch = records[position..];
             var header = new RecordBatchHeader(batch);
             batch = batch[..header.TotalSize];
-            Assert.Equal(header.Crc, RecordBatchHeader.ComputeCrc(batch));
+            if (header.Crc != RecordBatchHeader.ComputeCrc(batch))
+            {
+                throw new InvalidDataException($"The batch at offset {header.BaseOffset} fails its CRC check.");
+            }
             var cursor = RecordBatchHeader.Size;
             for (var i = 0; i < header.RecordCount; i++)
             {
@@ -120,6 +129,33 @@ internal static class RecordBatchBuilder
             position += header.TotalSize;
         }
         return result;
+    }
+
+    /// <summary>Fills the 61-byte header of <paramref name="batch"/> (records already in place) and its CRC.</summary>
+    private static void WriteHeader(
+        Span<byte> batch,
+        long baseOffset,
+        short attributes,
+        int recordCount,
+        long baseTimestamp,
+        long maxTimestamp,
+        long producerId,
+        short producerEpoch,
+        int baseSequence)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatchHeader.BaseOffsetPosition..], baseOffset);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatchHeader.BatchLengthPosition..], batch.Length - RecordBatchHeader.LogOverhead);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatchHeader.PartitionLeaderEpochPosition..], -1);
+        batch[RecordBatchHeader.MagicPosition] = RecordBatchHeader.CurrentMagic;
+        BinaryPrimitives.WriteInt16BigEndian(batch[RecordBatchHeader.AttributesPosition..], attributes);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatchHeader.LastOffsetDeltaPosition..], recordCount - 1);
+        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatchHeader.BaseTimestampPosition..], baseTimestamp);
+        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatchHeader.MaxTimestampPosition..], maxTimestamp);
+        BinaryPrimitives.WriteInt64BigEndian(batch[RecordBatchHeader.ProducerIdPosition..], producerId);
+        BinaryPrimitives.WriteInt16BigEndian(batch[RecordBatchHeader.ProducerEpochPosition..], producerEpoch);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatchHeader.BaseSequencePosition..], baseSequence);
+        BinaryPrimitives.WriteInt32BigEndian(batch[RecordBatchHeader.RecordCountPosition..], recordCount);
+        BinaryPrimitives.WriteUInt32BigEndian(batch[RecordBatchHeader.CrcPosition..], RecordBatchHeader.ComputeCrc(batch));
     }
 
     private static void WriteBytes(List<byte> target, byte[]? bytes)
