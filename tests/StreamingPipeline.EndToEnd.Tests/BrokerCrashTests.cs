@@ -26,16 +26,28 @@ public class BrokerCrashTests : IDisposable
                 config.EnableIdempotence = false;
             });
             var killAfter = 20_000;
+            var deadline = DateTime.UtcNow.AddSeconds(90);
             for (var i = 0; i < 200_000 && acknowledged.Count < killAfter; i++)
             {
                 var value = $"record-{i:D7}";
-                producer.Produce("crash-test", new Message<string, string> { Key = $"k{i % 64}", Value = value }, report =>
+                try
                 {
-                    if (report.Error.Code == ErrorCode.NoError)
+                    producer.Produce("crash-test", new Message<string, string> { Key = $"k{i % 64}", Value = value }, report =>
                     {
-                        acknowledged[value] = (report.Partition.Value, report.Offset.Value);
-                    }
-                });
+                        if (report.Error.Code == ErrorCode.NoError)
+                        {
+                            acknowledged[value] = (report.Partition.Value, report.Offset.Value);
+                        }
+                    });
+                }
+                catch (ProduceException<string, string> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull && DateTime.UtcNow < deadline)
+                {
+                    // The client's queue is full until the broker (still creating the topic, or slow under load)
+                    // acknowledges: wait for reports and send this record again.
+                    producer.Poll(TimeSpan.FromMilliseconds(100));
+                    i--;
+                    continue;
+                }
                 if (i % 1000 == 999)
                 {
                     producer.Poll(TimeSpan.Zero);
