@@ -182,14 +182,8 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         }
     }
 
-    public long[] CommittedOffsets()
-    {
-        using var consumer = KafkaClients.Consumer(Bootstrap, Group, c => c.IsolationLevel = IsolationLevel.ReadCommitted);
-        return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Input, p)), TimeSpan.FromSeconds(10))
-            .OrderBy(c => c.Partition.Value)
-            .Select(c => Math.Max(0, c.Offset.Value))
-            .ToArray();
-    }
+    public long[] CommittedOffsets() =>
+        KafkaClients.CommittedOffsets(Bootstrap, Group, Input, Partitions, TimeSpan.FromSeconds(10)).Select(o => Math.Max(0, o)).ToArray();
 
     /// <summary>Restarts any instance that exited (a supervisor's job), until the group has committed the whole input.</summary>
     public async Task WaitForCatchUpAsync()

@@ -184,14 +184,7 @@ public class TransactionalCopyCrashTests(ITestOutputHelper testOutput) : IDispos
             .DefaultIfEmpty(0)
             .Max();
 
-    private long[] ReadCommittedOffsets()
-    {
-        using var consumer = KafkaClients.Consumer(Bootstrap, Group, c => c.IsolationLevel = IsolationLevel.ReadCommitted);
-        return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Input, p)), Timeout)
-            .OrderBy(c => c.Partition.Value)
-            .Select(c => c.Offset.Value)
-            .ToArray();
-    }
+    private long[] ReadCommittedOffsets() => KafkaClients.CommittedOffsets(Bootstrap, Group, Input, Partitions, Timeout);
 
     /// <summary>Lets the copiers run (restarting any that gave up) until both committed the whole input.</summary>
     private async Task WaitForCopyToFinishAsync(ChildProcess?[] copiers, ChildProcess broker)

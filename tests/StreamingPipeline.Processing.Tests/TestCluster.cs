@@ -112,14 +112,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public static List<string> Values(IEnumerable<ConsumeResult<byte[], byte[]>> records, int partition) =>
         records.Where(r => r.Partition.Value == partition).Select(r => Encoding.UTF8.GetString(r.Message.Value)).ToList();
 
-    public long[] CommittedOffsets(string group, int partitions)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = group, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
-        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)), Timeout)
-            .OrderBy(c => c.Partition.Value)
-            .Select(c => c.Offset.Value)
-            .ToArray();
-    }
+    public long[] CommittedOffsets(string group, int partitions) => KafkaClients.CommittedOffsets(Bootstrap, group, Input, partitions, Timeout);
 
     /// <summary>Waits until the group has committed <paramref name="expected"/> on every partition.</summary>
     public async Task WaitForCommittedAsync(string group, int partitions, long expected)

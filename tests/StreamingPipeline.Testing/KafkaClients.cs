@@ -86,8 +86,33 @@ public static class KafkaClients
     public static List<ConsumeResult<string, string>> ReadAll(string bootstrap, string topic, int partitions, IsolationLevel isolation, TimeSpan? timeout = null)
     {
         using var consumer = Reader(bootstrap, isolation);
+        return ReadToEnd(consumer, topic, partitions, isolation, timeout);
+    }
+
+    /// <summary><see cref="ReadAll"/> with the keys and values as the bytes the producer sent.</summary>
+    public static List<ConsumeResult<byte[], byte[]>> ReadAllBytes(string bootstrap, string topic, int partitions, IsolationLevel isolation, TimeSpan? timeout = null)
+    {
+        var config = ConsumerConfig(bootstrap, "readers-" + Guid.NewGuid().ToString("N"));
+        config.IsolationLevel = isolation;
+        config.EnablePartitionEof = true;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        return ReadToEnd(consumer, topic, partitions, isolation, timeout);
+    }
+
+    /// <summary>The offsets <paramref name="group"/> has committed on partitions 0..<paramref name="partitions"/>-1 of <paramref name="topic"/>, by partition.</summary>
+    public static long[] CommittedOffsets(string bootstrap, string group, string topic, int partitions, TimeSpan timeout)
+    {
+        using var consumer = Consumer(bootstrap, group, c => c.IsolationLevel = IsolationLevel.ReadCommitted);
+        return consumer.Committed(Enumerable.Range(0, partitions).Select(p => new TopicPartition(topic, p)), timeout)
+            .OrderBy(c => c.Partition.Value)
+            .Select(c => c.Offset.Value)
+            .ToArray();
+    }
+
+    private static List<ConsumeResult<TKey, TValue>> ReadToEnd<TKey, TValue>(IConsumer<TKey, TValue> consumer, string topic, int partitions, IsolationLevel isolation, TimeSpan? timeout)
+    {
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var results = new List<ConsumeResult<string, string>>();
+        var results = new List<ConsumeResult<TKey, TValue>>();
         var atEnd = new HashSet<int>();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (atEnd.Count < partitions)

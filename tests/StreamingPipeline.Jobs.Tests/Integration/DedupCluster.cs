@@ -129,41 +129,8 @@ internal sealed class DedupCluster : IAsyncDisposable
     }
 
     /// <summary>Everything committed in <paramref name="topic"/> (read_committed), up to each partition's end now.</summary>
-    public List<ConsumeResult<byte[], byte[]>> ReadCommitted(string topic, int partitions)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = Bootstrap,
-            GroupId = "reader-" + Guid.NewGuid().ToString("N"),
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            FetchWaitMaxMs = 50,
-        }).Build();
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var records = new List<ConsumeResult<byte[], byte[]>>();
-        var deadline = DateTime.UtcNow + Timeout;
-        var atEnd = new HashSet<int>();
-        while (atEnd.Count < partitions)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"reading {topic}: only partitions {string.Join(",", atEnd)} reached their end");
-            }
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
-            if (result is null)
-            {
-                continue;
-            }
-            if (result.IsPartitionEOF)
-            {
-                atEnd.Add(result.Partition.Value);
-                continue;
-            }
-            records.Add(result);
-        }
-        return records;
-    }
+    public List<ConsumeResult<byte[], byte[]>> ReadCommitted(string topic, int partitions) =>
+        KafkaClients.ReadAllBytes(Bootstrap, topic, partitions, IsolationLevel.ReadCommitted, Timeout);
 
     public string StateDirectoryOf(string stateDirectory, string group, int partition) =>
         Path.Combine(stateDirectory, group, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -176,14 +143,7 @@ internal sealed class DedupCluster : IAsyncDisposable
             .ToArray();
     }
 
-    private long[] CommittedOffsets(string group)
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = group, IsolationLevel = IsolationLevel.ReadCommitted }).Build();
-        return consumer.Committed(Enumerable.Range(0, Partitions).Select(p => new TopicPartition(Input, p)), Timeout)
-            .OrderBy(c => c.Partition.Value)
-            .Select(c => c.Offset.Value)
-            .ToArray();
-    }
+    private long[] CommittedOffsets(string group) => KafkaClients.CommittedOffsets(Bootstrap, group, Input, Partitions, Timeout);
 
     public async ValueTask DisposeAsync()
     {
