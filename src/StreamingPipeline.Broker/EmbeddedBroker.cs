@@ -189,6 +189,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         new AddOffsetsToTxnHandler(state),
         new EndTxnHandler(state),
         new TxnOffsetCommitHandler(state),
+        new AlterConfigsHandler(state),
+        new IncrementalAlterConfigsHandler(state),
+        new CreatePartitionsHandler(state),
+        new DeleteRecordsHandler(state),
     ];
 
     /// <summary>Stops serving, closes every connection and flushes the logs.</summary>
