@@ -246,6 +246,18 @@ internal sealed partial class PartitionLog
         return (ErrorCode.None, LogStartOffset);
     }
 
+    /// <summary>
+    /// Runs <paramref name="read"/> under the append lock, for a consistent view of state that appends change (the
+    /// producer state behind DescribeProducers); it must be quick and must not append.
+    /// </summary>
+    internal TResult UnderAppendLock<TResult>(Func<IBatchAppendGuard?, TResult> read)
+    {
+        lock (_appendLock)
+        {
+            return read(_appendGuard);
+        }
+    }
+
     /// <summary>Records appended since the last flush.</summary>
     internal long UnflushedRecords => Interlocked.Read(ref _unflushedRecords);
 
