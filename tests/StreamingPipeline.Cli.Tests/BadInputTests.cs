@@ -65,7 +65,7 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         var topicsBefore = setting.BrokerTopics();
         var filesBefore = setting.ScratchEntries();
 
-        var run = await PipelineProcess.RunInAsync(setting.WorkingDirectory, Timeout, [.. args.Select(setting.Fill)]);
+        var run = await ChildProcess.RunPipelineInAsync(setting.WorkingDirectory, Timeout, [.. args.Select(setting.Fill)]);
 
         var errorLines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(errorLines.Length == 1, $"expected one line on stderr, got:\n{run.Error}");
@@ -95,7 +95,7 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
             Directory.CreateDirectory(WorkingDirectory);
             await File.WriteAllTextAsync(Path.Combine(WorkingDirectory, "a-file"), "not a directory");
             _busy.Start();
-            _deadPort = PipelineProcess.FreePort();
+            _deadPort = LoopbackPort.Free();
             _broker = await EmbeddedBroker.CreateBuilder()
                 .WithTopic("existing", 2)
                 .WithOptions(o => o with { AutoCreateTopics = true })
