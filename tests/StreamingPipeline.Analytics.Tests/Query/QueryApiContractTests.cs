@@ -17,6 +17,9 @@ public abstract class QueryApiContractTests : IAsyncLifetime
 
     protected IQueryStore Store { get; set; } = null!;
 
+    /// <summary>False when a class fixture shares the store across tests and disposes it.</summary>
+    protected virtual bool OwnsStore => true;
+
     /// <summary>A query that runs for minutes unless interrupted.</summary>
     protected abstract string SlowQuery { get; }
 
@@ -34,7 +37,7 @@ public abstract class QueryApiContractTests : IAsyncLifetime
         {
             await server.DisposeAsync();
         }
-        if (Store is not null)
+        if (Store is not null && OwnsStore)
         {
             await Store.DisposeAsync();
         }
