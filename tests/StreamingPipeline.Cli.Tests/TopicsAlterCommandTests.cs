@@ -14,13 +14,13 @@ public sealed class TopicsAlterCommandTests
         await using var broker = await EmbeddedBroker.CreateBuilder().WithTopic("orders", 1).StartAsync();
         var servers = broker.BootstrapServers;
 
-        var altered = await PipelineProcess.RunAsync(Timeout, "topics", "alter", "-b", servers, "-t", "orders", "--config", "retention.ms=3600000", "--config", "max.message.bytes=2000");
-        var removed = await PipelineProcess.RunAsync(Timeout, "topics", "alter", "-b", servers, "-t", "orders", "--delete-config", "max.message.bytes");
-        var dryRun = await PipelineProcess.RunAsync(Timeout, "topics", "add-partitions", "-b", servers, "-t", "orders", "-p", "3", "--dry-run");
+        var altered = await ChildProcess.RunPipelineAsync(Timeout, "topics", "alter", "-b", servers, "-t", "orders", "--config", "retention.ms=3600000", "--config", "max.message.bytes=2000");
+        var removed = await ChildProcess.RunPipelineAsync(Timeout, "topics", "alter", "-b", servers, "-t", "orders", "--delete-config", "max.message.bytes");
+        var dryRun = await ChildProcess.RunPipelineAsync(Timeout, "topics", "add-partitions", "-b", servers, "-t", "orders", "-p", "3", "--dry-run");
         var countAfterDryRun = PartitionCount(servers, "orders");
-        var grown = await PipelineProcess.RunAsync(Timeout, "topics", "add-partitions", "-b", servers, "-t", "orders", "-p", "3");
-        var described = await PipelineProcess.RunAsync(Timeout, "topics", "describe", "-b", servers, "-t", "orders", "-o", "csv");
-        var all = await PipelineProcess.RunAsync(Timeout, "topics", "describe", "-b", servers, "-t", "orders", "-o", "csv", "--all-configs");
+        var grown = await ChildProcess.RunPipelineAsync(Timeout, "topics", "add-partitions", "-b", servers, "-t", "orders", "-p", "3");
+        var described = await ChildProcess.RunPipelineAsync(Timeout, "topics", "describe", "-b", servers, "-t", "orders", "-o", "csv");
+        var all = await ChildProcess.RunPipelineAsync(Timeout, "topics", "describe", "-b", servers, "-t", "orders", "-o", "csv", "--all-configs");
 
         Assert.Equal((0, "Changed the configs of topic orders."), (altered.ExitCode, altered.Output.Trim()));
         Assert.Equal(0, removed.ExitCode);
