@@ -24,7 +24,7 @@ public sealed class BrokerPortTests : IDisposable
         }
 
         var second = await ChildProcess.RunPipelineAsync(Timeout, "broker", "--data-dir", Path.Combine(_root, "second"), "--listen", bootstrap);
-        var secondUp = await ChildProcess.RunPipelineAsync(Timeout, "up", "--data-dir", Path.Combine(_root, "second-up"), "--broker-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "0");
+        var secondUp = await ChildProcess.RunPipelineAsync(Timeout, "up", "--data-dir", Path.Combine(_root, "second-up"), "--listen", bootstrap, "--rate", "0");
 
         Assert.Equal(ExitCodes.Failure, second.ExitCode);
         Assert.Equal($"error: {bootstrap} is already in use (another broker or program listens there); stop it or pick another port.", second.Error.Trim());
