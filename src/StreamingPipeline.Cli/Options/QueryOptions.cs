@@ -15,7 +15,7 @@ public static class QueryOptions
     };
 
     /// <summary><c>--query-timeout</c>: how long one query may run.</summary>
-    public static Option<TimeSpan> Timeout(string name = "--query-timeout") =>
+    public static Option<WrittenValue<TimeSpan>> Timeout(string name = "--query-timeout") =>
         CommonOptions.Duration(name, "Cancel a query running longer than this", "10s");
 
     /// <summary><c>--max-rows</c>: rows returned at most per query.</summary>
