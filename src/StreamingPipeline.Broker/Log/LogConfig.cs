@@ -57,6 +57,12 @@ public sealed record LogConfig
     /// <summary>Only "delete" is supported ("cleanup.policy").</summary>
     public string CleanupPolicy { get; init; } = "delete";
 
+    /// <summary>
+    /// "producer" stores batches as the producer compressed them; uncompressed, gzip, snappy, lz4 or zstd make the
+    /// broker recompress client batches that arrive in another codec ("compression.type").
+    /// </summary>
+    public string CompressionType { get; init; } = "producer";
+
     /// <summary>Accepted for compatibility and meaningless on one node ("min.insync.replicas").</summary>
     public int MinInSyncReplicas { get; init; } = 1;
 
@@ -131,7 +137,7 @@ public sealed record LogConfig
             Long(FlushMsName, c => c.FlushMs, 0, long.MaxValue, (c, v) => c with { FlushMs = v }),
             new(MessageTimestampTypeName, c => c.LogAppendTime ? "LogAppendTime" : "CreateTime", ApplyTimestampType),
             new(CleanupPolicyName, c => c.CleanupPolicy, ApplyCleanupPolicy),
-            new(CompressionTypeName, _ => "producer", ApplyCompressionType),
+            new(CompressionTypeName, c => c.CompressionType, ApplyCompressionType),
             Long(MinInSyncReplicasName, c => c.MinInSyncReplicas, 1, int.MaxValue, (c, v) => c with { MinInSyncReplicas = (int)v }),
             new(UncleanLeaderElectionName, c => c.UncleanLeaderElection ? "true" : "false", ApplyUncleanLeaderElection),
         ];
@@ -199,10 +205,15 @@ public sealed record LogConfig
                 : "must be delete.";
         }
 
-        private static string? ApplyCompressionType(ref LogConfig config, string value) =>
-            value == "producer"
-                ? null
-                : "this broker stores batches as the producer compressed them; only producer is supported.";
+        private static string? ApplyCompressionType(ref LogConfig config, string value)
+        {
+            if (value is not ("producer" or "uncompressed" or "gzip" or "snappy" or "lz4" or "zstd"))
+            {
+                return "must be one of producer, uncompressed, gzip, snappy, lz4, zstd.";
+            }
+            config = config with { CompressionType = value };
+            return null;
+        }
 
         private static string? ApplyUncleanLeaderElection(ref LogConfig config, string value)
         {

@@ -41,6 +41,26 @@ internal sealed partial class PartitionLog
         {
             return LogAppendResult.Failure(error, message!, LogStartOffset);
         }
+        if (origin == AppendOrigin.Client && RecordCodec.FromConfigName(config.CompressionType) is var codec and >= 0)
+        {
+            // Outside the append lock: recompression is CPU work that must not hold up other appends.
+            try
+            {
+                if (BatchRecompressor.Recompress(records.Span, codec) is { } recompressed)
+                {
+                    records = recompressed;
+                    error = RecordBatchValidator.Validate(records.Span, config, origin, out batchCount, out recordCount, out message);
+                    if (error != ErrorCode.None)
+                    {
+                        return LogAppendResult.Failure(error, message!, LogStartOffset);
+                    }
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                return LogAppendResult.Failure(ErrorCode.CorruptMessage, ex.Message, LogStartOffset);
+            }
+        }
         lock (_appendLock)
         {
             if (_closed)

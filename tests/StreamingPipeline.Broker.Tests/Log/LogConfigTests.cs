@@ -52,7 +52,7 @@ public sealed class LogConfigTests
     [InlineData("message.timestamp.type", "logappendtime", "CreateTime or LogAppendTime")]
     [InlineData("cleanup.policy", "compact", "compaction is not supported")]
     [InlineData("cleanup.policy", "delete,compact", "compaction is not supported")]
-    [InlineData("compression.type", "lz4", "only producer")]
+    [InlineData("compression.type", "brotli", "must be one of producer")]
     [InlineData("unclean.leader.election.enable", "maybe", "true or false")]
     public void BadOverridesAreRefusedWithAReason(string name, string value, string reason)
     {
