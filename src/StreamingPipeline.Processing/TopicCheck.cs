@@ -20,7 +20,8 @@ internal static class TopicCheck
         return input;
     }
 
-    private static int Partitions(IAdminClient admin, string topic, TimeSpan timeout)
+    /// <summary>The partition count of <paramref name="topic"/>; throws <see cref="ProcessingConfigurationException"/> when it does not exist.</summary>
+    public static int Partitions(IAdminClient admin, string topic, TimeSpan timeout)
     {
         Metadata metadata;
         try
