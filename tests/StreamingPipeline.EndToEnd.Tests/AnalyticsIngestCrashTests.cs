@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using DuckDB.NET.Data;
 using Npgsql;
 using StreamingPipeline.Events;
@@ -51,8 +52,15 @@ public sealed class AnalyticsIngestCrashTests(ITestOutputHelper output)
 
     private async Task RunScenarioAsync(string store, string[][] instances, int seed)
     {
-        await using var broker = await TestBroker.StartAsync(b => b.WithTopic(Topic, Partitions).WithTopic(Dlq, 1));
+        using var brokerData = new TempDirectory("ingest-crash-broker-");
+        await using var broker = await BrokerProcess.StartAsync(brokerData.Path);
         _bootstrap = broker.BootstrapServers;
+        using (var admin = KafkaClients.Admin(_bootstrap))
+        {
+            await admin.CreateTopicsAsync([
+                new TopicSpecification { Name = Topic, NumPartitions = Partitions, ReplicationFactor = 1 },
+                new TopicSpecification { Name = Dlq, NumPartitions = 1, ReplicationFactor = 1 }]);
+        }
         var random = new Random(seed);
         using var stopProducing = new CancellationTokenSource();
         var producing = Task.Run(() => Produce(broker.BootstrapServers, stopProducing.Token));
@@ -67,10 +75,10 @@ public sealed class AnalyticsIngestCrashTests(ITestOutputHelper output)
             {
                 var slot = kill % instances.Length;
                 var victim = running[slot]!;
-                // Wait until it runs (its first status line), then let it work for a random while before the crash.
-                await Eventually.TrueAsync(() => victim.Error.Contains("ingest:", StringComparison.Ordinal) || victim.HasExited, "the ingester reports status", Timeout);
+                // Wait until it has committed a batch, then let it work for a random while before the crash.
+                await Eventually.TrueAsync(() => Commits(victim) > 0 || victim.HasExited, "the ingester commits", Timeout);
                 Assert.False(victim.HasExited, $"the ingester exited on its own\n{victim.Transcript}");
-                await Task.Delay(random.Next(200, 1500));
+                await Task.Delay(random.Next(0, 1000));
                 await victim.KillAsync();
                 output.WriteLine($"kill {kill + 1}: instance {slot} after {Stored(victim)}");
                 await victim.DisposeAsync();
@@ -95,12 +103,19 @@ public sealed class AnalyticsIngestCrashTests(ITestOutputHelper output)
         {
             await using var last = StartIngester(store, [.. arguments, "--exit-at-end"]);
             var exitCode = await last.WaitForExitAsync(Timeout);
+            output.WriteLine($"final run: {Stored(last)}");
             Assert.True(exitCode == 0, last.Transcript);
         }
     }
 
     private ChildProcess StartIngester(string store, string[] arguments) => ChildProcess.StartPipeline(
         ["ingest", "-b", _bootstrap, "--store", store, "--batch-max-delay", "50ms", "--batch-max-records", "300", "--stats-interval", "100ms", "-v", "quiet", .. arguments]);
+
+    private static int Commits(ChildProcess process)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(Stored(process), @"commits=(\d+)");
+        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
 
     private static string Stored(ChildProcess process)
     {
@@ -109,12 +124,13 @@ public sealed class AnalyticsIngestCrashTests(ITestOutputHelper output)
     }
 
     /// <summary>Transactions of 50 events over all partitions; every fourth aborted; a bad record in every fifth.</summary>
-    private static void Produce(string bootstrap, CancellationToken stop)
+    private void Produce(string bootstrap, CancellationToken stop)
     {
         using var producer = KafkaClients.TransactionalProducer(bootstrap, "ingest-crash-writer");
         producer.InitTransactions(Timeout);
         var n = 0;
-        for (var transaction = 0; !stop.IsCancellationRequested; transaction++)
+        var transaction = 0;
+        for (; !stop.IsCancellationRequested; transaction++)
         {
             producer.BeginTransaction();
             for (var i = 0; i < 50; i++, n++)
@@ -136,10 +152,12 @@ public sealed class AnalyticsIngestCrashTests(ITestOutputHelper output)
             }
             Thread.Sleep(20);
         }
+        output.WriteLine($"producer: {n} events in transactions, every fourth aborted");
     }
 
     private async Task AssertStoreAsync(DbConnection connection)
     {
+        output.WriteLine($"uncommitted read: {KafkaClients.ReadAllBytes(_bootstrap, Topic, Partitions, IsolationLevel.ReadUncommitted, Timeout).Count} records");
         var committed = KafkaClients.ReadAllBytes(_bootstrap, Topic, Partitions, IsolationLevel.ReadCommitted, Timeout);
         var expected = new List<(Guid, int, long)>();
         var bad = new HashSet<(int, long)>();
