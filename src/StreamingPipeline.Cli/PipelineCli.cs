@@ -22,6 +22,8 @@ public static class PipelineCli
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(DedupCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(QueryCommand.Create());
+        root.Subcommands.Add(QueryApiCommand.Create());
         root.Subcommands.Add(EstimateStateCommand.Create());
         ShowHelpWhenNoVerbIsGiven(root);
         ValueParsers.InstallEverywhere(root);

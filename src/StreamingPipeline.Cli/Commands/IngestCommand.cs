@@ -43,7 +43,7 @@ public static class IngestCommand
         var batchDelay = CommonOptions.Duration("--batch-max-delay", "Commit a batch once its first record waited this long (bounds how late an event becomes queryable)", "200ms");
         batchDelay.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && r.GetValueOrDefault<TimeSpan>() <= TimeSpan.Zero)
+            if (r.Tokens.Count > 0 && r.GetValueOrDefault<WrittenValue<TimeSpan>>().Value <= TimeSpan.Zero)
             {
                 r.AddError("--batch-max-delay must be positive.");
             }
