@@ -22,7 +22,6 @@ public class CompactionCrashTests : IDisposable
         var acknowledged = new SortedDictionary<long, (string Key, string? Value)>();
         string[] arguments = ["--log-cleaner-backoff", "20ms", "--log-cleaner-buffer", "48KiB"];
         int? port = null;
-        var served = 0;
         for (var round = 0; round < 4; round++)
         {
             await using (var broker = await BrokerProcess.StartAsync(_dataDirectory.Path, port, arguments))
@@ -44,7 +43,7 @@ public class CompactionCrashTests : IDisposable
                 }
                 else
                 {
-                    served = CheckServedTable(broker.BootstrapServers, acknowledged);
+                    CheckServedTable(broker.BootstrapServers, acknowledged);
                 }
                 Produce(broker.BootstrapServers, acknowledged, random, round, records: 25_000);
 
@@ -52,15 +51,17 @@ public class CompactionCrashTests : IDisposable
                 await Task.Delay(random.Next(0, 400));
                 await broker.KillAsync();
             }
-            var partition = Path.Combine(_dataDirectory.Path, "topics", Topic + "-0");
-            Assert.True(Directory.Exists(partition), partition);
         }
 
         await using var last = await BrokerProcess.StartAsync(_dataDirectory.Path, port, arguments);
-        var partitionDirectory = Path.Combine(_dataDirectory.Path, "topics", Topic + "-0");
-        Assert.Empty(Directory.GetDirectories(partitionDirectory));
-        served = CheckServedTable(last.BootstrapServers, acknowledged);
-        Assert.True(served < acknowledged.Count / 2, $"{served} records served of {acknowledged.Count} written: the topic was not compacted");
+        CheckServedTable(last.BootstrapServers, acknowledged);
+
+        // The restarted cleaner finishes what the kills interrupted, and the table is still the same.
+        await Eventually.TrueAsync(
+            () => KafkaClients.ReadAll(last.BootstrapServers, Topic, 1, IsolationLevel.ReadUncommitted, TimeSpan.FromSeconds(90)).Count < acknowledged.Count / 4,
+            "the topic compacted to under a quarter of the records written",
+            TimeSpan.FromMinutes(3));
+        CheckServedTable(last.BootstrapServers, acknowledged);
     }
 
     public void Dispose()
@@ -105,8 +106,8 @@ public class CompactionCrashTests : IDisposable
         }
     }
 
-    /// <summary>Reads the whole topic and checks it against what was acknowledged; returns how many records it served.</summary>
-    private static int CheckServedTable(string bootstrap, SortedDictionary<long, (string Key, string? Value)> acknowledged)
+    /// <summary>Reads the whole topic and checks it against what was acknowledged.</summary>
+    private static void CheckServedTable(string bootstrap, SortedDictionary<long, (string Key, string? Value)> acknowledged)
     {
         var records = KafkaClients.ReadAll(bootstrap, Topic, 1, IsolationLevel.ReadUncommitted, TimeSpan.FromSeconds(90));
         foreach (var record in records)
@@ -115,7 +116,6 @@ public class CompactionCrashTests : IDisposable
             Assert.Equal(written, (record.Message.Key, (string?)record.Message.Value));
         }
         Assert.Equal(Table(acknowledged.Values), Table(records.Select(r => (r.Message.Key, (string?)r.Message.Value))));
-        return records.Count;
     }
 
     private static Dictionary<string, string> Table(IEnumerable<(string Key, string? Value)> records)
