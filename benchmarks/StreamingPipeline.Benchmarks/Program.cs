@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["dedup-state"] = ("dedup state layouts: one keyspace + expiry index vs a column family per bucket, beside the in-memory backend", DedupStateLayoutBenchmark.RunAsync),
     ["state-size"] = ("dedup state size over event time beside StateSizeModel's prediction (docs/STATE_SIZE.md)", StateSizeBenchmark.RunAsync),
     ["query"] = ("latency of the analytics query shapes through POST /query/sql at 10 M rows (DuckDB; PostgreSQL with 'both')", QueryLatencyBenchmark.RunAsync),
+    ["ingest"] = ("analytics ingest rows/s into DuckDB and PostgreSQL beside each store's bulk load from memory, and freshness at 10,000 events/s", IngestBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
 };
 
