@@ -10,6 +10,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["dedup-state"] = ("dedup state layouts: one keyspace + expiry index vs a column family per bucket, beside the in-memory backend", DedupStateLayoutBenchmark.RunAsync),
     ["state-size"] = ("dedup state size over event time beside StateSizeModel's prediction (docs/STATE_SIZE.md)", StateSizeBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
+    ["processing"] = ("pipeline forward / dedup (RocksDB, memory) throughput, CPU, RSS, restore and latency beside a bare consume→produce yardstick", ProcessingThroughputBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
