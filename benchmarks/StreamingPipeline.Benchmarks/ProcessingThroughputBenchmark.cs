@@ -269,7 +269,12 @@ public static class ProcessingThroughputBenchmark
         }
         var elapsed = started.Elapsed;
         var cpu = process.TotalProcessorTime;
-        var restoreLine = process.Error.Split('\n').Concat(process.Output.Split('\n')).LastOrDefault(l => l.Contains("restored", StringComparison.Ordinal))?.Trim() ?? "no restore line";
+        var restoreLines = process.Error.Split('\n').Concat(process.Output.Split('\n')).Where(l => l.Contains("restored", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
+        if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") is not null)
+        {
+            Console.WriteLine(process.Transcript);
+        }
+        var restoreLine = restoreLines.LastOrDefault() ?? "no restore line";
         await StopAsync(process);
         return string.Create(CultureInfo.InvariantCulture, $"caught up {elapsed.TotalSeconds:0.00} s after start ({cpu.TotalSeconds:0.0} CPU-s; its log: \"{restoreLine}\")");
     }
