@@ -57,7 +57,7 @@ public sealed class StreamProcessor
     {
         _stopping = cancellationToken;
         var partitions = TopicCheck.Run(_options);
-        _logger.LogInformation("{Job}: {Input} -> {Output} ({Partitions} partitions), group {Group}, transactional id {TransactionalId}",
+        _logger.LogInformation("{Job}: {Input} -> {Output} (partitions: {Partitions}), group {Group}, transactional id {TransactionalId}",
             _job.Name, _options.InputTopic, _options.OutputTopic, partitions, _options.GroupId, TransactionalId);
         _producer = CreateProducer();
         using var consumer = new ConsumerBuilder<byte[], byte[]>(ClientConfigs.GroupConsumer(_options))

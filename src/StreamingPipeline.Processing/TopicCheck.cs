@@ -15,10 +15,12 @@ internal static class TopicCheck
         if (input != output)
         {
             throw new ProcessingConfigurationException(
-                $"input topic '{options.InputTopic}' has {input} partitions but output topic '{options.OutputTopic}' has {output}; they must be equal (output partition = input partition)");
+                $"input topic '{options.InputTopic}' has {Count(input)} but output topic '{options.OutputTopic}' has {Count(output)}; they must be equal (output partition = input partition)");
         }
         return input;
     }
+
+    private static string Count(int partitions) => partitions == 1 ? "1 partition" : $"{partitions} partitions";
 
     private static int Partitions(IAdminClient admin, string topic, TimeSpan timeout)
     {

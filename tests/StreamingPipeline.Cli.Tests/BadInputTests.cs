@@ -31,7 +31,8 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         { ExitCodes.Usage, "--partitions", ["up", "--data-dir", "{dir}/up", "--partitions", "x"] },
         { ExitCodes.Usage, "--partitions", ["up", "--data-dir", "{dir}/up", "--partitions", "0"] },
         { ExitCodes.Usage, "--rate", ["up", "--data-dir", "{dir}/up", "--rate", "-1"] },
-        { ExitCodes.Usage, "--broker-port", ["up", "--data-dir", "{dir}/up", "--broker-port", "70000"] },
+        { ExitCodes.Usage, "--listen", ["up", "--data-dir", "{dir}/up", "--listen", "127.0.0.1:70000"] },
+        { ExitCodes.Usage, "--duplicates must be a share in [0, 1)", ["up", "--data-dir", "{dir}/up", "--duplicates", "1"] },
         { ExitCodes.Usage, "--verbosity", ["up", "--data-dir", "{dir}/up", "-v", "loud"] },
         { ExitCodes.Usage, "--listen", ["broker", "--data-dir", "{dir}/b", "--listen", "nonsense"] },
         { ExitCodes.Usage, "--partitions", ["broker", "--data-dir", "{dir}/b", "--partitions", "-3"] },
@@ -45,10 +46,10 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         { ExitCodes.Usage, "no-such-command", ["no-such-command"] },
         { ExitCodes.Failure, "is a file", ["broker", "--data-dir", "{file}", "--listen", "127.0.0.1:0"] },
         { ExitCodes.Failure, "is a file", ["broker", "--data-dir", "{file}/below", "--listen", "127.0.0.1:0"] },
-        { ExitCodes.Failure, "is a file", ["up", "--data-dir", "{file}", "--broker-port", "0", "--rate", "0"] },
+        { ExitCodes.Failure, "is a file", ["up", "--data-dir", "{file}", "--listen", "127.0.0.1:0", "--rate", "0"] },
         { ExitCodes.Failure, "in use by another broker", ["broker", "--data-dir", "{locked}", "--listen", "127.0.0.1:0"] },
         { ExitCodes.Failure, "127.0.0.1:{busy} is already in use", ["broker", "--data-dir", "{dir}/b", "--listen", "127.0.0.1:{busy}"] },
-        { ExitCodes.Failure, "127.0.0.1:{busy} is already in use", ["up", "--data-dir", "{dir}/up", "--broker-port", "{busy}", "--rate", "0"] },
+        { ExitCodes.Failure, "127.0.0.1:{busy} is already in use", ["up", "--data-dir", "{dir}/up", "--listen", "127.0.0.1:{busy}", "--rate", "0"] },
         { ExitCodes.Failure, "127.0.0.1:{dead}", ["topics", "list", "-b", "127.0.0.1:{dead}"] },
         { ExitCodes.Failure, "127.0.0.1:{dead}", ["topics", "describe", "-b", "127.0.0.1:{dead}", "-t", "x"] },
         { ExitCodes.Failure, "127.0.0.1:{dead}", ["topics", "create", "-b", "127.0.0.1:{dead}", "-t", "x"] },
@@ -65,7 +66,7 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         var topicsBefore = setting.BrokerTopics();
         var filesBefore = setting.ScratchEntries();
 
-        var run = await PipelineProcess.RunInAsync(setting.WorkingDirectory, Timeout, [.. args.Select(setting.Fill)]);
+        var run = await ChildProcess.RunPipelineInAsync(setting.WorkingDirectory, Timeout, [.. args.Select(setting.Fill)]);
 
         var errorLines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(errorLines.Length == 1, $"expected one line on stderr, got:\n{run.Error}");
@@ -95,7 +96,7 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
             Directory.CreateDirectory(WorkingDirectory);
             await File.WriteAllTextAsync(Path.Combine(WorkingDirectory, "a-file"), "not a directory");
             _busy.Start();
-            _deadPort = PipelineProcess.FreePort();
+            _deadPort = LoopbackPort.Free();
             _broker = await EmbeddedBroker.CreateBuilder()
                 .WithTopic("existing", 2)
                 .WithOptions(o => o with { AutoCreateTopics = true })

@@ -11,9 +11,9 @@ public sealed class BrokerPortTests : IDisposable
     [Fact]
     public async Task ASecondBrokerOnABusyPortFailsAndTheFirstKeepsAllItsData()
     {
-        var port = PipelineProcess.FreePort();
+        var port = LoopbackPort.Free();
         var bootstrap = $"127.0.0.1:{port}";
-        await using var first = PipelineProcess.Start("broker", "--data-dir", Path.Combine(_root, "first"), "--listen", bootstrap);
+        await using var first = ChildProcess.StartPipeline("broker", "--data-dir", Path.Combine(_root, "first"), "--listen", bootstrap);
         await first.WaitForPortAsync(port, Timeout);
         using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true }).Build())
         {
@@ -23,8 +23,8 @@ public sealed class BrokerPortTests : IDisposable
             }
         }
 
-        var second = await PipelineProcess.RunAsync(Timeout, "broker", "--data-dir", Path.Combine(_root, "second"), "--listen", bootstrap);
-        var secondUp = await PipelineProcess.RunAsync(Timeout, "up", "--data-dir", Path.Combine(_root, "second-up"), "--broker-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--rate", "0");
+        var second = await ChildProcess.RunPipelineAsync(Timeout, "broker", "--data-dir", Path.Combine(_root, "second"), "--listen", bootstrap);
+        var secondUp = await ChildProcess.RunPipelineAsync(Timeout, "up", "--data-dir", Path.Combine(_root, "second-up"), "--listen", bootstrap, "--rate", "0");
 
         Assert.Equal(ExitCodes.Failure, second.ExitCode);
         Assert.Equal($"error: {bootstrap} is already in use (another broker or program listens there); stop it or pick another port.", second.Error.Trim());

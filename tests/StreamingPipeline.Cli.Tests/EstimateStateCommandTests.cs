@@ -9,7 +9,7 @@ public class EstimateStateCommandTests
     [Fact]
     public async Task JsonOutputGivesTheTotalsAndPerPartitionFiguresOfTheModel()
     {
-        var (exitCode, output, _) = await PipelineProcess.RunAsync(Timeout,
+        var (exitCode, output, _) = await ChildProcess.RunPipelineAsync(Timeout,
             "estimate-state", "--users", "10000000", "--events-per-user-per-day", "50", "--window", "24h", "--slide", "30m", "--partitions", "8", "-o", "json");
 
         Assert.Equal(ExitCodes.Ok, exitCode);
@@ -31,7 +31,7 @@ public class EstimateStateCommandTests
     [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--window", "forever")]
     public async Task BadArgumentsExitWithTwoAndOneLine(params string[] args)
     {
-        var (exitCode, _, error) = await PipelineProcess.RunAsync(Timeout, args);
+        var (exitCode, _, error) = await ChildProcess.RunPipelineAsync(Timeout, args);
 
         Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);

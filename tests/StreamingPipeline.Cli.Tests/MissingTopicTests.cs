@@ -13,9 +13,9 @@ public sealed class MissingTopicTests
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { AutoCreateTopics = true }).StartAsync();
 
-        var described = await PipelineProcess.RunAsync(Timeout, "topics", "describe", "-b", broker.BootstrapServers, "-t", "typo-topic");
-        var listed = await PipelineProcess.RunAsync(Timeout, "topics", "list", "-b", broker.BootstrapServers, "-o", "csv");
-        var describedAgain = await PipelineProcess.RunAsync(Timeout, "topics", "describe", "-b", broker.BootstrapServers, "-t", "typo-topic");
+        var described = await ChildProcess.RunPipelineAsync(Timeout, "topics", "describe", "-b", broker.BootstrapServers, "-t", "typo-topic");
+        var listed = await ChildProcess.RunPipelineAsync(Timeout, "topics", "list", "-b", broker.BootstrapServers, "-o", "csv");
+        var describedAgain = await ChildProcess.RunPipelineAsync(Timeout, "topics", "describe", "-b", broker.BootstrapServers, "-t", "typo-topic");
 
         Assert.Equal(ExitCodes.Failure, described.ExitCode);
         Assert.Equal("error: topic typo-topic does not exist (pipeline topics list shows the topics there are).", described.Error.Trim());

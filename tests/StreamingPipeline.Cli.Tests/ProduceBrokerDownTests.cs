@@ -12,9 +12,9 @@ public sealed class ProduceBrokerDownTests
     public async Task ProduceStopsSoonAfterTheDeliveryTimeoutWhenTheBrokerStaysDown()
     {
         var broker = await EmbeddedBroker.CreateBuilder().WithTopic("events", 2).StartAsync();
-        await using var produce = PipelineProcess.Start(
+        await using var produce = ChildProcess.StartPipeline(
             "produce", "-b", broker.BootstrapServers, "-t", "events", "--rate", "200", "--duration", "10m", "--delivery-timeout", "3s", "-q");
-        await WaitUntilAsync(() => HighWatermarks(broker.BootstrapServers) > 0, Timeout);
+        await Eventually.TrueAsync(() => KafkaClients.EndOffsets(broker.BootstrapServers, "events", 2, Timeout).Sum() > 0, "the first records acknowledged", Timeout);
 
         await broker.DisposeAsync();
         var stoppedAt = DateTime.UtcNow;
@@ -27,21 +27,5 @@ public sealed class ProduceBrokerDownTests
         var error = Assert.Single(errorLines);
         Assert.StartsWith("error: ", error, StringComparison.Ordinal);
         Assert.Contains("not acknowledged within 3s", error, StringComparison.Ordinal);
-    }
-
-    private static long HighWatermarks(string bootstrap)
-    {
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "watermarks" }).Build();
-        return Enumerable.Range(0, 2).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition("events", p), TimeSpan.FromSeconds(30)).High.Value);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(100);
-        }
     }
 }

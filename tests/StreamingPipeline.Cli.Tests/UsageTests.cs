@@ -13,7 +13,7 @@ public class UsageTests
     [InlineData("topics", "create", "-t", "x", "--partitions", "-1")]
     [InlineData("topics", "create", "-t", "x", "--config", "novalue")]
     [InlineData("no-such-command")]
-    [InlineData("up", "--broker-port", "70000")]
+    [InlineData("up", "--listen", "127.0.0.1:70000")]
     public async Task BadArgumentsExitWithTwoAndSayWhy(params string[] args)
     {
         var (exitCode, _, error) = await ChildProcess.RunPipelineAsync(Timeout, args);

@@ -11,7 +11,7 @@ public class UpCommandTests : IDisposable
     public async Task UpStartsTheBrokerWithThePipelineTopicsFeedsTheGeneratorAndStopsOnSigint()
     {
         var port = LoopbackPort.Free();
-        await using var up = ChildProcess.StartPipeline("up", "--data-dir", _dataDirectory.Path, "--broker-port", port.ToString(CultureInfo.InvariantCulture), "--rate", "500");
+        await using var up = ChildProcess.StartPipeline("up", "--data-dir", _dataDirectory.Path, "--listen", $"127.0.0.1:{port}", "--rate", "500");
         await up.WaitForPortAsync(port, TimeSpan.FromSeconds(60));
 
         using var consumer = KafkaClients.Consumer($"127.0.0.1:{port}", "up-check");

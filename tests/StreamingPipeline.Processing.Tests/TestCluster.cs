@@ -2,7 +2,6 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using StreamingPipeline.Broker;
 using StreamingPipeline.Processing;
 
 namespace StreamingPipeline.Processing.Tests;
@@ -15,21 +14,20 @@ internal sealed class TestCluster : IAsyncDisposable
     public const string Dlq = "dlq";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private readonly EmbeddedBroker _broker;
+    private readonly TestBroker _broker;
     private readonly string _stateDirectory = Directory.CreateTempSubdirectory("processing-state-").FullName;
 
-    private TestCluster(EmbeddedBroker broker) => _broker = broker;
+    private TestCluster(TestBroker broker) => _broker = broker;
 
     public string Bootstrap => _broker.BootstrapServers;
 
     public static async Task<TestCluster> StartAsync(int inputPartitions, int outputPartitions)
     {
-        var broker = await EmbeddedBroker.CreateBuilder()
+        var broker = await TestBroker.StartAsync(b => b
             .WithOptions(o => o with { AutoCreateTopics = false })
             .WithTopic(Input, inputPartitions)
             .WithTopic(Output, outputPartitions)
-            .WithTopic(Dlq, 1)
-            .StartAsync();
+            .WithTopic(Dlq, 1));
         return new TestCluster(broker);
     }
 
@@ -51,7 +49,7 @@ internal sealed class TestCluster : IAsyncDisposable
     /// <summary>Writes <c>p{partition}-{i}</c> records (key = value) to every input partition, idempotently.</summary>
     public void Produce(int partitions, int from, int count, Func<int, int, string>? value = null)
     {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = Bootstrap, EnableIdempotence = true, LingerMs = 5 }).Build();
+        using var producer = KafkaClients.ByteProducer(Bootstrap);
         for (var p = 0; p < partitions; p++)
         {
             for (var i = from; i < from + count; i++)
@@ -115,18 +113,8 @@ internal sealed class TestCluster : IAsyncDisposable
     public long[] CommittedOffsets(string group, int partitions) => KafkaClients.CommittedOffsets(Bootstrap, group, Input, partitions, Timeout);
 
     /// <summary>Waits until the group has committed <paramref name="expected"/> on every partition.</summary>
-    public async Task WaitForCommittedAsync(string group, int partitions, long expected)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (CommittedOffsets(group, partitions).Any(o => o < expected))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"group {group} committed {string.Join(",", CommittedOffsets(group, partitions))}, expected {expected} on each partition");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitForCommittedAsync(string group, int partitions, long expected) =>
+        KafkaClients.WaitForCommittedAsync(Bootstrap, group, Input, Enumerable.Repeat(expected, partitions).ToArray(), Timeout);
 
     public async ValueTask DisposeAsync()
     {

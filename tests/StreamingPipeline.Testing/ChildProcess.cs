@@ -72,11 +72,15 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/>, its standard streams redirected.</summary>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? name = null)
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with <paramref name="arguments"/>, its standard streams redirected, in
+    /// <paramref name="workingDirectory"/> (null: this process's).
+    /// </summary>
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, string? name = null, string? workingDirectory = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -91,16 +95,20 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <paramref name="assemblyFileName"/>, an executable project's dll copied next to the tests, with `dotnet`.</summary>
-    public static ChildProcess StartAssembly(string assemblyFileName, IEnumerable<string> arguments, string? name = null) =>
-        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, assemblyFileName), .. arguments], name ?? Path.GetFileNameWithoutExtension(assemblyFileName));
+    public static ChildProcess StartAssembly(string assemblyFileName, IEnumerable<string> arguments, string? name = null, string? workingDirectory = null) =>
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, assemblyFileName), .. arguments], name ?? Path.GetFileNameWithoutExtension(assemblyFileName), workingDirectory);
 
     /// <summary>Runs the real `pipeline` command (<see cref="PipelineAssembly"/>).</summary>
     public static ChildProcess StartPipeline(params string[] arguments) => StartAssembly(PipelineAssembly, arguments, "pipeline");
 
     /// <summary>Runs `pipeline` to completion and returns how it ended.</summary>
-    public static async Task<ProcessResult> RunPipelineAsync(TimeSpan timeout, params string[] arguments)
+    public static Task<ProcessResult> RunPipelineAsync(TimeSpan timeout, params string[] arguments) =>
+        RunPipelineInAsync(null, timeout, arguments);
+
+    /// <summary>Runs `pipeline` to completion in <paramref name="workingDirectory"/> (null: this process's) and returns how it ended.</summary>
+    public static async Task<ProcessResult> RunPipelineInAsync(string? workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        await using var process = StartPipeline(arguments);
+        await using var process = StartAssembly(PipelineAssembly, arguments, "pipeline", workingDirectory);
         var exitCode = await process.WaitForExitAsync(timeout);
         return new ProcessResult(exitCode, process.Output, process.Error);
     }

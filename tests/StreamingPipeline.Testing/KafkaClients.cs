@@ -44,6 +44,14 @@ public static class KafkaClients
     public static IProducer<string, string> Producer(string bootstrap, Action<ProducerConfig>? configure = null) =>
         Build(ProducerConfig(bootstrap), configure, config => new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build());
 
+    /// <summary>An idempotent producer of raw key and value bytes, for records a test builds itself (timestamps, partitions, headers).</summary>
+    public static IProducer<byte[], byte[]> ByteProducer(string bootstrap, Action<ProducerConfig>? configure = null) =>
+        Build(ProducerConfig(bootstrap), config =>
+        {
+            config.EnableIdempotence = true;
+            configure?.Invoke(config);
+        }, config => new ProducerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build());
+
     /// <summary>A producer from <see cref="TransactionalProducerConfig"/>; the test calls InitTransactions.</summary>
     public static IProducer<string, string> TransactionalProducer(string bootstrap, string transactionalId, Action<ProducerConfig>? configure = null) =>
         Build(TransactionalProducerConfig(bootstrap, transactionalId), configure, config => new ProducerBuilder<string, string>(config).SetLogHandler((_, _) => { }).Build());
@@ -107,6 +115,34 @@ public static class KafkaClients
             .OrderBy(c => c.Partition.Value)
             .Select(c => c.Offset.Value)
             .ToArray();
+    }
+
+    /// <summary>The high watermark of partitions 0..<paramref name="partitions"/>-1 of <paramref name="topic"/>, by partition.</summary>
+    public static long[] EndOffsets(string bootstrap, string topic, int partitions, TimeSpan timeout)
+    {
+        using var consumer = Consumer(bootstrap, "watermarks");
+        return Enumerable.Range(0, partitions)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value)
+            .ToArray();
+    }
+
+    /// <summary>Waits until <paramref name="group"/> has committed at least <paramref name="ends"/>[p] on each partition p of <paramref name="topic"/>.</summary>
+    public static async Task WaitForCommittedAsync(string bootstrap, string group, string topic, IReadOnlyList<long> ends, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var committed = CommittedOffsets(bootstrap, group, topic, ends.Count, timeout);
+            if (committed.Zip(ends).All(p => p.First >= p.Second))
+            {
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"group {group} committed {string.Join(",", committed)} on {topic}; expected at least {string.Join(",", ends)}");
+            }
+            await Task.Delay(50);
+        }
     }
 
     private static List<ConsumeResult<TKey, TValue>> ReadToEnd<TKey, TValue>(IConsumer<TKey, TValue> consumer, string topic, int partitions, IsolationLevel isolation, TimeSpan? timeout)

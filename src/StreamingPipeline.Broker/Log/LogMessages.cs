@@ -32,7 +32,7 @@ internal static partial class LogMessages
     [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "Removing {Path}: {Reason}")]
     public static partial void RemovingStrayFile(ILogger logger, string path, string reason);
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Created topic {Topic} ({TopicId}) with {Partitions} partitions")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Created topic {Topic} ({TopicId}), partitions: {Partitions}")]
     public static partial void TopicCreated(ILogger logger, string topic, Guid topicId, int partitions);
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Deleted topic {Topic}")]

@@ -14,7 +14,7 @@ public static class BrokerCommand
     public static Command Create()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Where topics, offsets and transaction state are kept", DefaultValueFactory = _ => "./data/broker" };
-        var listen = new Option<string>("--listen") { Description = "host:port to listen on", DefaultValueFactory = _ => "127.0.0.1:9092" };
+        var listen = CommonOptions.Listen("Where the broker listens");
         var advertisedHost = new Option<string?>("--advertised-host") { Description = "Host clients are told to connect to (default: the listen host)" };
         var partitions = new Option<int>("--partitions", "-p") { Description = "Partitions of automatically created topics", DefaultValueFactory = _ => 8 };
         var autoCreate = new Option<bool>("--auto-create-topics") { Description = "Create unknown topics on a client's metadata request, with --partitions partitions (on by default; --auto-create-topics false turns it off)", DefaultValueFactory = _ => true };
@@ -27,18 +27,11 @@ public static class BrokerCommand
             DefaultValueFactory = _ => "os",
         };
         var verbosity = Verbosity.Create();
+        var quiet = Verbosity.CreateQuiet();
         var command = new Command("broker", "Run the embedded Kafka-compatible broker (single node, durable) until Ctrl+C")
         {
-            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, verbosity,
+            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, verbosity, quiet,
         };
-        listen.Validators.Add(r =>
-        {
-            var text = r.GetValueOrDefault<string>();
-            if (!TryParseEndPoint(text, out _))
-            {
-                r.AddError($"--listen expects host:port with a numeric IP host, got '{text}'.");
-            }
-        });
         partitions.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -63,13 +56,13 @@ public static class BrokerCommand
         });
         command.SetAction(async (parse, ct) =>
         {
-            TryParseEndPoint(parse.GetValue(listen)!, out var endPoint);
+            var endPoint = parse.GetValue(listen)!;
             TryParseFlush(parse.GetValue(flush)!, out var flushMessages, out var flushMs);
             var retentionLimit = parse.GetValue(retentionBytes) is { } text && Sizes.TryParse(text, out var bytes, out _) ? bytes : -1;
             var options = new BrokerOptions
             {
                 DataDirectory = Path.GetFullPath(parse.GetValue(dataDir)!),
-                Host = endPoint!.Address.ToString(),
+                Host = endPoint.Address.ToString(),
                 Port = endPoint.Port,
                 AdvertisedHost = parse.GetValue(advertisedHost),
                 DefaultPartitions = parse.GetValue(partitions),
@@ -77,13 +70,13 @@ public static class BrokerCommand
                 LogDefaults = new LogConfig
                 {
                     SegmentBytes = parse.GetValue(segmentBytes),
-                    RetentionMs = (long)parse.GetValue(retention).TotalMilliseconds,
+                    RetentionMs = (long)parse.GetValue(retention).Value.TotalMilliseconds,
                     RetentionBytes = retentionLimit,
                     FlushMessages = flushMessages,
                     FlushMs = flushMs,
                 },
             };
-            using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
+            using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!, parse.GetValue(quiet));
             var logger = loggers.CreateLogger("pipeline.broker");
             await using var broker = await EmbeddedBroker.StartAsync(options, loggers, ct);
             logger.LogInformation("Broker listening on {Bootstrap}, data in {DataDirectory}; Ctrl+C to stop", broker.BootstrapServers, options.DataDirectory);
@@ -98,27 +91,6 @@ public static class BrokerCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static bool TryParseEndPoint(string text, out IPEndPoint? endPoint)
-    {
-        endPoint = null;
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is < 0 or > 65535)
-        {
-            return false;
-        }
-        var host = text[..colon];
-        if (host == "localhost")
-        {
-            host = "127.0.0.1";
-        }
-        if (!IPAddress.TryParse(host.Trim('[', ']'), out var address))
-        {
-            return false;
-        }
-        endPoint = new IPEndPoint(address, port);
-        return true;
     }
 
     private static bool TryParseFlush(string text, out long flushMessages, out long flushMs)

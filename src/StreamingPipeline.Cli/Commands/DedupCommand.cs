@@ -20,8 +20,8 @@ public static class DedupCommand
         command.Options.Add(slide);
         command.SetAction(async (parse, ct) =>
         {
-            var w = parse.GetValue(window);
-            var s = parse.GetValue(slide);
+            TimeSpan w = parse.GetValue(window);
+            TimeSpan s = parse.GetValue(slide);
             if (s <= TimeSpan.Zero || w < s || w.Ticks % s.Ticks != 0)
             {
                 await Console.Error.WriteLineAsync($"error: --window must be a positive multiple of --slide (got {w} and {s}).");

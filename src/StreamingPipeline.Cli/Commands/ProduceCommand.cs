@@ -61,14 +61,14 @@ public static class ProduceCommand
             DefaultValueFactory = _ => 1000,
             Validators = { r => Require(r, (int v) => v >= 1, "--concurrent-sessions must be at least 1") },
         };
-        var duplicates = ShareOption("--duplicates", "Share of records that re-send an earlier event (same eventId and bytes)");
+        var duplicates = CommonOptions.Share("--duplicates", "Share of records that re-send an earlier event (same eventId and bytes)");
         var duplicateDelay = new Option<DuplicateDelay>("--duplicate-delay")
         {
             Description = "Event-time delay before a re-send: fixed (30s) or a log-uniform range; re-sends not yet due when --count is reached are sent at the end, earlier than planned (the summary classifies the real delay)",
             CustomParser = ProduceArgumentParsers.ParseDelay,
             DefaultValueFactory = _ => DuplicateDelay.Default,
         };
-        var malformed = ShareOption("--malformed", "Share of records broken in each of the ways the parser rejects");
+        var malformed = CommonOptions.Share("--malformed", "Share of records broken in each of the ways the parser rejects");
         var eventTimeStart = new Option<string>("--event-time-start")
         {
             Description = "Event time of the first record: now, epoch ms, or ISO 8601 (fix it with --seed for a reproducible stream)",
@@ -101,7 +101,7 @@ public static class ProduceCommand
         var deliveryTimeout = CommonOptions.Duration("--delivery-timeout", "Give up with an error when a record stays unacknowledged this long", "2m");
         var statsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain progress lines when output is not a terminal", "5s");
         var config = CommonOptions.Config("Extra producer (librdkafka) setting");
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress display" };
+        var quiet = Verbosity.CreateQuiet("No progress display; only warnings and errors");
         var verbosity = Verbosity.Create();
 
         var command = new Command("produce", "Generate user events (with duplicates and malformed records) and write them to Kafka.")
@@ -174,7 +174,8 @@ public static class ProduceCommand
             ? NullLoggerFactory.Instance
             : LoggerFactory.Create(builder => builder
                 .SetMinimumLevel(logLevel <= LogLevel.Debug ? logLevel : LogLevel.Warning)
-                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddConsole(o => o.FormatterName = PlainConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<PlainConsoleFormatter, PlainConsoleFormatterOptions>()
                 .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         if (mode != ProgressMode.Quiet)
         {
@@ -211,13 +212,6 @@ public static class ProduceCommand
             return ex.Message;
         }
     }
-
-    private static Option<double> ShareOption(string name, string description) => new(name)
-    {
-        Description = $"{description}, in [0, 1)",
-        DefaultValueFactory = _ => 0,
-        Validators = { r => Require(r, (double v) => v >= 0 && v < 1, $"{name} must be a share in [0, 1)") },
-    };
 
     private static void RequireRate(OptionResult result)
     {

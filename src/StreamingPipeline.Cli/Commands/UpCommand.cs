@@ -30,15 +30,16 @@ public static class UpCommand
     public static Command Create()
     {
         var dataDir = new Option<string>("--data-dir") { Description = "Where all pipeline data lives", DefaultValueFactory = _ => "./data" };
-        var port = new Option<int>("--broker-port") { Description = "Port of the embedded broker on 127.0.0.1", DefaultValueFactory = _ => 9092 };
+        var listen = CommonOptions.Listen("Where the embedded broker listens");
         var partitions = new Option<int>("--partitions", "-p") { Description = "Partitions of the input and output topics", DefaultValueFactory = _ => 8 };
         var rate = new Option<double>("--rate") { Description = "Events per second the generator sends (0 = no generator)", DefaultValueFactory = _ => 100 };
-        var duplicates = new Option<double>("--duplicates") { Description = "Share of events the generator re-sends", DefaultValueFactory = _ => 0.05 };
-        var malformed = new Option<double>("--malformed") { Description = "Share of malformed records the generator sends", DefaultValueFactory = _ => 0.001 };
+        var duplicates = CommonOptions.Share("--duplicates", "Share of records the generator re-sends (same eventId and bytes)", 0.05);
+        var malformed = CommonOptions.Share("--malformed", "Share of malformed records the generator sends", 0.001);
         var verbosity = Verbosity.Create();
+        var quiet = Verbosity.CreateQuiet();
         var command = new Command("up", "Run the whole pipeline on the embedded broker until Ctrl+C (data under --data-dir survives restarts)")
         {
-            dataDir, port, partitions, rate, duplicates, malformed, verbosity,
+            dataDir, listen, partitions, rate, duplicates, malformed, verbosity, quiet,
         };
         rate.Validators.Add(r =>
         {
@@ -47,16 +48,6 @@ public static class UpCommand
                 r.AddError("--rate must be 0 (no generator) or a positive number of events per second.");
             }
         });
-        foreach (var share in new[] { duplicates, malformed })
-        {
-            share.Validators.Add(r =>
-            {
-                if (r.GetValueOrDefault<double>() is < 0 or > 1)
-                {
-                    r.AddError($"{r.Option.Name} must be between 0 and 1.");
-                }
-            });
-        }
         partitions.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -64,28 +55,22 @@ public static class UpCommand
                 r.AddError("--partitions must be at least 1.");
             }
         });
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 0 or > 65535)
-            {
-                r.AddError("--broker-port must be between 0 and 65535.");
-            }
-        });
         command.SetAction(async (parse, ct) =>
         {
-            using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
+            using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!, parse.GetValue(quiet));
             var logger = loggers.CreateLogger("pipeline.up");
+            var endPoint = parse.GetValue(listen)!;
             var builder = EmbeddedBroker.CreateBuilder()
                 .WithDataDirectory(Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "broker")))
-                .WithPort(parse.GetValue(port))
                 // Topics created on first use (a client's metadata request) get the same partition count as `broker`'s.
-                .WithOptions(o => o with { DefaultPartitions = parse.GetValue(partitions) })
+                .WithOptions(o => o with { Host = endPoint.Address.ToString(), Port = endPoint.Port, DefaultPartitions = parse.GetValue(partitions) })
                 .WithLoggerFactory(loggers);
             foreach (var (name, defaultPartitions) in PipelineTopics)
             {
                 builder.WithTopic(name, defaultPartitions == 1 ? 1 : parse.GetValue(partitions));
             }
             await using var broker = await builder.StartAsync(ct);
+            WarnAboutExistingPartitions(broker.BootstrapServers, parse.GetValue(partitions), parse.GetResult(partitions) is { Implicit: false }, logger);
             logger.LogInformation("Embedded broker on {Bootstrap}; topics {Topics}. Ctrl+C to stop.",
                 broker.BootstrapServers, string.Join(", ", PipelineTopics.Select(t => t.Name)));
             var dedup = RunDedupAsync(broker.BootstrapServers, Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "state")), loggers, ct);
@@ -105,6 +90,26 @@ public static class UpCommand
             return dedupExit != ExitCodes.Ok ? dedupExit : generatorExit;
         });
         return command;
+    }
+
+    /// <summary>Topics that already exist keep their partitions; say so when -p asked for another count.</summary>
+    private static void WarnAboutExistingPartitions(string bootstrap, int requested, bool explicitlyRequested, ILogger logger)
+    {
+        if (!explicitlyRequested)
+        {
+            return;
+        }
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        foreach (var (name, defaultPartitions) in PipelineTopics.Where(t => t.Partitions > 1))
+        {
+            var existing = metadata.Topics.FirstOrDefault(t => t.Topic == name)?.Partitions.Count;
+            if (existing is { } count && count != requested)
+            {
+                logger.LogWarning("{Topic} already exists with {Partitions}; --partitions {Requested} applies only to topics up creates",
+                    name, count == 1 ? "1 partition" : $"{count} partitions", requested);
+            }
+        }
     }
 
     private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, ILoggerFactory loggers, CancellationToken ct)

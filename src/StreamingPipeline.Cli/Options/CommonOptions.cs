@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
 
 namespace StreamingPipeline.Cli.Options;
 
@@ -24,20 +27,45 @@ public static class CommonOptions
         DefaultValueFactory = defaultValue is null ? null : _ => defaultValue,
     };
 
-    /// <summary>A duration option (<c>24h</c>, <c>30m</c>, <c>500ms</c>) with a default.</summary>
-    public static Option<TimeSpan> Duration(string name, string description, string defaultValue) => new(name)
+    /// <summary><c>--listen host:port</c>: where a server of this process listens (loopback by default).</summary>
+    public static Option<IPEndPoint> Listen(string description, string defaultValue = DefaultBootstrapServers) => new("--listen")
     {
-        Description = $"{description} (e.g. 500ms, 30m, 24h; default {defaultValue})",
+        Description = $"{description}: host:port with a numeric IP host or localhost",
+        CustomParser = ParseEndPoint,
+        DefaultValueFactory = _ => TryParseEndPoint(defaultValue, out var endPoint) ? endPoint : throw new ArgumentException(defaultValue),
+    };
+
+    /// <summary>A share option (<c>--duplicates 0.05</c>): a number in [0, 1).</summary>
+    public static Option<double> Share(string name, string description, double defaultValue = 0) => new(name)
+    {
+        Description = $"{description}, in [0, 1)",
+        DefaultValueFactory = _ => defaultValue,
+        Validators =
+        {
+            r =>
+            {
+                if (r.GetValueOrDefault<double>() is not (>= 0 and < 1))
+                {
+                    r.AddError($"{r.Option.Name} must be a share in [0, 1)");
+                }
+            },
+        },
+    };
+
+    /// <summary>A duration option (<c>24h</c>, <c>30m</c>, <c>500ms</c>) with a default.</summary>
+    public static Option<WrittenValue<TimeSpan>> Duration(string name, string description, string defaultValue) => new(name)
+    {
+        Description = $"{description} (e.g. 500ms, 30m, 24h)",
         CustomParser = ParseDuration,
-        DefaultValueFactory = _ => Durations.TryParse(defaultValue, out var d, out var _) ? d : throw new ArgumentException(defaultValue),
+        DefaultValueFactory = _ => Durations.TryParse(defaultValue, out var d, out var _) ? new(d, defaultValue) : throw new ArgumentException(defaultValue),
     };
 
     /// <summary>A byte-size option (<c>64MiB</c>) with a default.</summary>
-    public static Option<long> Size(string name, string description, string defaultValue) => new(name)
+    public static Option<WrittenValue<long>> Size(string name, string description, string defaultValue) => new(name)
     {
-        Description = $"{description} (e.g. 64MiB; default {defaultValue})",
+        Description = $"{description} (e.g. 64MiB)",
         CustomParser = ParseSize,
-        DefaultValueFactory = _ => Sizes.TryParse(defaultValue, out var s, out var _) ? s : throw new ArgumentException(defaultValue),
+        DefaultValueFactory = _ => Sizes.TryParse(defaultValue, out var s, out var _) ? new(s, defaultValue) : throw new ArgumentException(defaultValue),
     };
 
     /// <summary><c>--config key=value</c>, repeatable.</summary>
@@ -61,23 +89,55 @@ public static class CommonOptions
         return result;
     }
 
-    private static TimeSpan ParseDuration(ArgumentResult result)
+    private static IPEndPoint ParseEndPoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (TryParseEndPoint(text, out var endPoint))
+        {
+            return endPoint;
+        }
+        result.AddError($"--listen expects host:port with a numeric IP host, got '{text}'.");
+        return new IPEndPoint(IPAddress.Loopback, 0);
+    }
+
+    private static bool TryParseEndPoint(string text, [NotNullWhen(true)] out IPEndPoint? endPoint)
+    {
+        endPoint = null;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            return false;
+        }
+        var host = text[..colon];
+        if (host == "localhost")
+        {
+            host = "127.0.0.1";
+        }
+        if (!IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            return false;
+        }
+        endPoint = new IPEndPoint(address, port);
+        return true;
+    }
+
+    private static WrittenValue<TimeSpan> ParseDuration(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (Durations.TryParse(text, out var duration, out var error))
         {
-            return duration;
+            return new(duration, text);
         }
         result.AddError(error!);
         return default;
     }
 
-    private static long ParseSize(ArgumentResult result)
+    private static WrittenValue<long> ParseSize(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (Sizes.TryParse(text, out var bytes, out var error))
         {
-            return bytes;
+            return new(bytes, text);
         }
         result.AddError(error!);
         return default;

@@ -39,6 +39,7 @@ public sealed class JobOptions
         StatsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain status lines when output is not a terminal", "5s");
         Config = CommonOptions.Config("Extra librdkafka setting for the job's clients");
         Verbosity = Options.Verbosity.Create();
+        Quiet = Options.Verbosity.CreateQuiet("Only warnings and errors, and no status display");
     }
 
     /// <summary><c>-b</c>.</summary>
@@ -66,25 +67,28 @@ public sealed class JobOptions
     public Option<string> State { get; }
 
     /// <summary><c>--commit-interval</c>.</summary>
-    public Option<TimeSpan> CommitInterval { get; }
+    public Option<WrittenValue<TimeSpan>> CommitInterval { get; }
 
     /// <summary><c>--max-records-per-transaction</c>.</summary>
     public Option<int> MaxRecords { get; }
 
     /// <summary><c>--session-timeout</c>.</summary>
-    public Option<TimeSpan> SessionTimeout { get; }
+    public Option<WrittenValue<TimeSpan>> SessionTimeout { get; }
 
     /// <summary><c>--transaction-timeout</c>.</summary>
-    public Option<TimeSpan> TransactionTimeout { get; }
+    public Option<WrittenValue<TimeSpan>> TransactionTimeout { get; }
 
     /// <summary><c>--stats-interval</c>.</summary>
-    public Option<TimeSpan> StatsInterval { get; }
+    public Option<WrittenValue<TimeSpan>> StatsInterval { get; }
 
     /// <summary><c>--config</c>.</summary>
     public Option<string[]> Config { get; }
 
     /// <summary><c>-v</c>.</summary>
     public Option<string> Verbosity { get; }
+
+    /// <summary><c>-q/--quiet</c>.</summary>
+    public Option<bool> Quiet { get; }
 
     /// <summary>Creates the options of <paramref name="job"/> and adds them to <paramref name="command"/>.</summary>
     public static JobOptions AddTo(Command command, string job)
@@ -94,7 +98,7 @@ public sealed class JobOptions
         {
             options.Bootstrap, options.InputTopic, options.OutputTopic, options.DlqTopic, options.GroupId, options.InstanceId,
             options.StateDir, options.State, options.CommitInterval, options.MaxRecords, options.SessionTimeout,
-            options.TransactionTimeout, options.StatsInterval, options.Config, options.Verbosity,
+            options.TransactionTimeout, options.StatsInterval, options.Config, options.Verbosity, options.Quiet,
         })
         {
             command.Options.Add(option);

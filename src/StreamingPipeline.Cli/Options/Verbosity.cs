@@ -24,23 +24,24 @@ public static class Verbosity
         },
     };
 
-    /// <summary>A console logger factory at the level <paramref name="verbosity"/> names; one line per message.</summary>
-    public static ILoggerFactory CreateLoggerFactory(string verbosity)
+    /// <summary><c>-q/--quiet</c>: the same as <c>--verbosity quiet</c> (warnings and errors only), and no live display.</summary>
+    public static Option<bool> CreateQuiet(string description = "Only warnings and errors (same as --verbosity quiet)") =>
+        new("--quiet", "-q") { Description = description };
+
+    /// <summary>A console logger factory at the level <paramref name="verbosity"/> names (quiet when <paramref name="quiet"/>); one line per message.</summary>
+    public static ILoggerFactory CreateLoggerFactory(string verbosity, bool quiet = false)
     {
-        TryGetLevel(verbosity, out var level);
+        var level = LevelOf(verbosity, quiet);
         return LoggerFactory.Create(builder => builder
             .SetMinimumLevel(level)
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            }));
+            .AddConsole(o => o.FormatterName = PlainConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<PlainConsoleFormatter, PlainConsoleFormatterOptions>(o => o.IncludeStackTraces = level <= LogLevel.Debug));
     }
 
-    /// <summary>The lowest level logged at <paramref name="verbosity"/>.</summary>
-    public static LogLevel LevelOf(string verbosity)
+    /// <summary>The lowest level logged at <paramref name="verbosity"/>, or at quiet when <paramref name="quiet"/>.</summary>
+    public static LogLevel LevelOf(string verbosity, bool quiet = false)
     {
-        TryGetLevel(verbosity, out var level);
+        TryGetLevel(quiet ? "quiet" : verbosity, out var level);
         return level;
     }
 

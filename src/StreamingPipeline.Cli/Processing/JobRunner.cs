@@ -12,7 +12,8 @@ public static class JobRunner
     /// <summary>Runs <paramref name="job"/>; returns the exit code (3 with one line on stderr when it cannot run).</summary>
     public static async Task<int> RunAsync(IStreamJob job, JobOptions options, ParseResult parse, CancellationToken cancellationToken)
     {
-        using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(options.Verbosity)!);
+        var quiet = parse.GetValue(options.Quiet);
+        using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(options.Verbosity)!, quiet);
         var logger = loggers.CreateLogger("pipeline." + job.Name);
         var settings = options.ToProcessingOptions(parse, call =>
         {
@@ -25,7 +26,10 @@ public static class JobRunner
         var run = processor.RunAsync(cancellationToken);
         try
         {
-            await StatusDisplay.ShowAsync(job.Name, processor.Metrics, run, Console.IsErrorRedirected, parse.GetValue(options.StatsInterval));
+            if (!quiet)
+            {
+                await StatusDisplay.ShowAsync(job.Name, processor.Metrics, run, Console.IsErrorRedirected, parse.GetValue(options.StatsInterval));
+            }
             await run;
             logger.LogInformation("{Job} stopped after {Commits} commits ({Records} records committed)", job.Name, processor.Metrics.Commits, processor.Metrics.CommittedRecords);
             return ExitCodes.Ok;

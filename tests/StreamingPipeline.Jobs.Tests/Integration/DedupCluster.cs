@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
-using StreamingPipeline.Broker;
 using StreamingPipeline.Events;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Jobs.Dedup;
@@ -18,9 +17,9 @@ internal sealed class DedupCluster : IAsyncDisposable
     public const string Dlq = "dlq";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
-    private readonly EmbeddedBroker _broker;
+    private readonly TestBroker _broker;
 
-    private DedupCluster(EmbeddedBroker broker, int partitions)
+    private DedupCluster(TestBroker broker, int partitions)
     {
         _broker = broker;
         Partitions = partitions;
@@ -34,12 +33,11 @@ internal sealed class DedupCluster : IAsyncDisposable
 
     public static async Task<DedupCluster> StartAsync(int partitions)
     {
-        var broker = await EmbeddedBroker.CreateBuilder()
+        var broker = await TestBroker.StartAsync(b => b
             .WithOptions(o => o with { AutoCreateTopics = false })
             .WithTopic(Input, partitions)
             .WithTopic(Output, partitions)
-            .WithTopic(Dlq, 1)
-            .StartAsync();
+            .WithTopic(Dlq, 1));
         return new DedupCluster(broker, partitions);
     }
 
@@ -61,29 +59,17 @@ internal sealed class DedupCluster : IAsyncDisposable
     /// <summary>Runs <paramref name="job"/> until the group has committed everything now in the input, then stops it.</summary>
     public async Task<ProcessingMetrics> RunUntilCaughtUpAsync(string group, string stateDirectory, IStreamJob job)
     {
-        var ends = InputEnds();
+        var ends = KafkaClients.EndOffsets(Bootstrap, Input, Partitions, Timeout);
         using var stop = new CancellationTokenSource();
         var processor = new StreamProcessor(job, Options(group, stateDirectory), NullLoggerFactory.Instance);
         var run = processor.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
+        var caughtUp = KafkaClients.WaitForCommittedAsync(Bootstrap, group, Input, ends, Timeout);
+        if (await Task.WhenAny(run, caughtUp) == run)
         {
-            if (run.IsCompleted)
-            {
-                await run;
-                throw new InvalidOperationException("the processor stopped on its own");
-            }
-            var committed = CommittedOffsets(group);
-            if (committed.Zip(ends).All(p => p.First >= p.Second))
-            {
-                break;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"group {group} committed {string.Join(",", committed)}; input ends {string.Join(",", ends)}");
-            }
-            await Task.Delay(50);
+            await run;
+            throw new InvalidOperationException("the processor stopped on its own");
         }
+        await caughtUp;
         await stop.CancelAsync();
         await run;
         return processor.Metrics;
@@ -92,7 +78,7 @@ internal sealed class DedupCluster : IAsyncDisposable
     /// <summary>Produces the records to the partitions the generator chose, idempotently, keeping key, value and timestamp.</summary>
     public void Produce(IEnumerable<(int Partition, byte[] Key, byte[] Value, long Timestamp)> records)
     {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = Bootstrap, EnableIdempotence = true, LingerMs = 5 }).Build();
+        using var producer = KafkaClients.ByteProducer(Bootstrap);
         foreach (var (partition, key, value, timestamp) in records)
         {
             producer.Produce(new TopicPartition(Input, partition), new Message<byte[], byte[]>
@@ -108,11 +94,7 @@ internal sealed class DedupCluster : IAsyncDisposable
     /// <summary>Produces the records in one transaction and aborts it.</summary>
     public void ProduceAborted(IEnumerable<(int Partition, byte[] Key, byte[] Value, long Timestamp)> records)
     {
-        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
-        {
-            BootstrapServers = Bootstrap,
-            TransactionalId = "aborter-" + Guid.NewGuid().ToString("N"),
-        }).Build();
+        using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.TransactionalProducerConfig(Bootstrap, "aborter-" + Guid.NewGuid().ToString("N"))).Build();
         producer.InitTransactions(Timeout);
         producer.BeginTransaction();
         foreach (var (partition, key, value, timestamp) in records)
@@ -134,16 +116,6 @@ internal sealed class DedupCluster : IAsyncDisposable
 
     public string StateDirectoryOf(string stateDirectory, string group, int partition) =>
         Path.Combine(stateDirectory, group, partition.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    private long[] InputEnds()
-    {
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Bootstrap, GroupId = "ends", IsolationLevel = IsolationLevel.ReadCommitted }).Build();
-        return Enumerable.Range(0, Partitions)
-            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(Input, p), Timeout).High.Value)
-            .ToArray();
-    }
-
-    private long[] CommittedOffsets(string group) => KafkaClients.CommittedOffsets(Bootstrap, group, Input, Partitions, Timeout);
 
     public async ValueTask DisposeAsync()
     {

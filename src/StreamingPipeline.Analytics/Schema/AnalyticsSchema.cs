@@ -1,0 +1,66 @@
+using System.Data.Common;
+
+namespace StreamingPipeline.Analytics.Schema;
+
+/// <summary>
+/// The analytics store's tables, one definition per SQL dialect. <c>user_events</c> holds one row per deduplicated
+/// event; <c>ingest_offsets</c> holds, per topic partition, the next offset to consume, committed in the same database
+/// transaction as the rows it covers; the view <c>"user-events"</c> keeps the original design's Pinot query working.
+/// </summary>
+internal static class AnalyticsSchema
+{
+    /// <summary>DuckDB: column names as the event's JSON spells them (DuckDB matches identifiers case-insensitively).</summary>
+    public const string DuckDb = """
+        CREATE TABLE IF NOT EXISTS user_events (
+            eventId UUID NOT NULL,
+            userId VARCHAR NOT NULL,
+            eventType VARCHAR NOT NULL,
+            page VARCHAR NOT NULL,
+            sessionId VARCHAR NOT NULL,
+            "timestamp" TIMESTAMPTZ NOT NULL,
+            kafkaPartition INTEGER NOT NULL,
+            kafkaOffset BIGINT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ingest_offsets (
+            topic VARCHAR NOT NULL,
+            "partition" INTEGER NOT NULL,
+            nextOffset BIGINT NOT NULL,
+            PRIMARY KEY (topic, "partition")
+        );
+        CREATE OR REPLACE VIEW "user-events" AS
+            SELECT eventId, userId, eventType, page, sessionId, "timestamp" FROM user_events;
+        """;
+
+    /// <summary>PostgreSQL: lower-case names, so the same unquoted queries (<c>eventType</c>) work on both stores.</summary>
+    public const string Postgres = """
+        CREATE TABLE IF NOT EXISTS user_events (
+            eventid uuid PRIMARY KEY,
+            userid text NOT NULL,
+            eventtype text NOT NULL,
+            page text NOT NULL,
+            sessionid text NOT NULL,
+            "timestamp" timestamptz NOT NULL,
+            kafkapartition integer NOT NULL,
+            kafkaoffset bigint NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS user_events_timestamp ON user_events ("timestamp");
+        CREATE INDEX IF NOT EXISTS user_events_user_timestamp ON user_events (userid, "timestamp");
+        CREATE TABLE IF NOT EXISTS ingest_offsets (
+            topic text NOT NULL,
+            "partition" integer NOT NULL,
+            nextoffset bigint NOT NULL,
+            PRIMARY KEY (topic, "partition")
+        );
+        CREATE OR REPLACE VIEW "user-events" AS
+            SELECT eventid, userid, eventtype, page, sessionid, "timestamp" FROM user_events;
+        """;
+
+    /// <summary>Creates the tables and the view when they are missing; safe to run at every start.</summary>
+    public static async Task EnsureAsync(DbConnection connection, string ddl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = connection.CreateCommand();
+        command.CommandText = ddl;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
