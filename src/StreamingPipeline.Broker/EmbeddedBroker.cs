@@ -189,6 +189,17 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         new AddOffsetsToTxnHandler(state),
         new EndTxnHandler(state),
         new TxnOffsetCommitHandler(state),
+        new AlterConfigsHandler(state),
+        new IncrementalAlterConfigsHandler(state),
+        new CreatePartitionsHandler(state),
+        new DeleteRecordsHandler(state),
+        new DeleteGroupsHandler(state),
+        new OffsetDeleteHandler(state),
+        new DescribeClusterHandler(state),
+        new DescribeLogDirsHandler(state),
+        new DescribeProducersHandler(state),
+        new ListTransactionsHandler(state),
+        new DescribeTransactionsHandler(state),
     ];
 
     /// <summary>Stops serving, closes every connection and flushes the logs.</summary>

@@ -57,6 +57,16 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         { ExitCodes.Failure, "127.0.0.1:{dead}", ["produce", "-b", "127.0.0.1:{dead}", "-n", "10", "-q"] },
         { ExitCodes.Failure, "typo-topic does not exist", ["topics", "describe", "-b", "{broker}", "-t", "typo-topic"] },
         { ExitCodes.Failure, "typo-topic", ["topics", "delete", "-b", "{broker}", "-t", "typo-topic"] },
+        { ExitCodes.Usage, "--config", ["topics", "alter", "-b", "{broker}", "-t", "existing"] },
+        { ExitCodes.Usage, "retention.ms", ["topics", "alter", "-b", "{broker}", "-t", "existing", "--config", "retention.ms=1", "--delete-config", "retention.ms"] },
+        { ExitCodes.Usage, "--partitions", ["topics", "add-partitions", "-b", "{broker}", "-t", "existing", "-p", "0"] },
+        { ExitCodes.Usage, "--partitions", ["topics", "add-partitions", "-b", "{broker}", "-t", "existing"] },
+        { ExitCodes.Failure, "no.such.config", ["topics", "alter", "-b", "{broker}", "-t", "existing", "--config", "no.such.config=1"] },
+        { ExitCodes.Failure, "soon", ["topics", "alter", "-b", "{broker}", "-t", "existing", "--config", "retention.ms=soon"] },
+        { ExitCodes.Failure, "typo-topic", ["topics", "alter", "-b", "{broker}", "-t", "typo-topic", "--config", "retention.ms=1000"] },
+        { ExitCodes.Failure, "higher than the requested 1", ["topics", "add-partitions", "-b", "{broker}", "-t", "existing", "-p", "1"] },
+        { ExitCodes.Failure, "typo-topic", ["topics", "add-partitions", "-b", "{broker}", "-t", "typo-topic", "-p", "4"] },
+        { ExitCodes.Failure, "127.0.0.1:{dead}", ["topics", "alter", "-b", "127.0.0.1:{dead}", "-t", "x", "--config", "retention.ms=1"] },
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Protocol;
 using StreamingPipeline.Protocol.Messages;
@@ -6,9 +7,11 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
-/// DescribeConfigs (key 32), v0-4. Topics (resource type 2) report every log setting with its source (topic override
-/// or default); the broker (type 4) reports the settings that shape client behaviour. Other resource types get
-/// INVALID_REQUEST.
+/// DescribeConfigs (key 32), v0-4, as Kafka answers it. A topic (resource type 2) reports every log setting with its
+/// source: DYNAMIC_TOPIC_CONFIG for an override, STATIC_BROKER_CONFIG when the broker's own default for it (the
+/// <c>log.*</c> synonym) differs from Kafka's, DEFAULT_CONFIG otherwise; with includeSynonyms each entry lists the
+/// values it hides, most specific first. The broker (type 4, named by its id or empty) reports its static settings
+/// and the <c>log.*</c> defaults topics inherit, read-only. Other resource types get INVALID_REQUEST; v3+ adds types.
 /// </summary>
 internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
@@ -18,28 +21,33 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
     private const sbyte StaticBrokerConfig = 4;
     private const sbyte DefaultConfig = 5;
 
+    private static readonly Dictionary<string, string> NoOverrides = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, string> KafkaDefaults =
+        new LogConfig().Describe(NoOverrides).ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);
+
     public override short MinVersion => 0;
     public override short MaxVersion => 4;
 
     protected override ValueTask<DescribeConfigsResponse?> HandleAsync(RequestContext context, DescribeConfigsRequest request, CancellationToken cancellationToken)
     {
         var response = new DescribeConfigsResponse();
+        var brokerDefaults = broker.Logs.Defaults.Describe(NoOverrides).ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);
         foreach (var resource in request.Resources)
         {
             var result = new DescribeConfigsResponse.DescribeConfigsResult { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName };
             response.Results.Add(result);
-            IEnumerable<(string Name, string Value, sbyte Source)> entries;
+            IEnumerable<DescribeConfigsResponse.DescribeConfigsResourceResult> entries;
             switch (resource.ResourceType)
             {
                 case TopicResource when broker.Logs.GetTopic(resource.ResourceName) is { } topic:
-                    entries = topic.Config.Describe(topic.ConfigOverrides).Select(c => (c.Name, c.Value, c.IsDefault ? DefaultConfig : DynamicTopicConfig));
+                    entries = topic.Config.Describe(topic.ConfigOverrides).Select(c => TopicEntry(c.Name, c.Value, !c.IsDefault, brokerDefaults, request.IncludeSynonyms));
                     break;
                 case TopicResource:
                     result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
                     result.ErrorMessage = $"Topic {resource.ResourceName} does not exist.";
                     continue;
                 case BrokerResource when resource.ResourceName == broker.NodeId.ToString(CultureInfo.InvariantCulture) || resource.ResourceName.Length == 0:
-                    entries = BrokerConfigs();
+                    entries = BrokerEntries(brokerDefaults, request.IncludeSynonyms);
                     break;
                 default:
                     result.ErrorCode = (short)ErrorCode.InvalidRequest;
@@ -47,29 +55,83 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
                     continue;
             }
             var keys = resource.ConfigurationKeys?.ToHashSet(StringComparer.Ordinal);
-            foreach (var (name, value, source) in entries.Where(e => keys is null || keys.Contains(e.Name)))
-            {
-                result.Configs.Add(new DescribeConfigsResponse.DescribeConfigsResourceResult
-                {
-                    Name = name,
-                    Value = value,
-                    ConfigSource = source,
-                    IsDefault = source == DefaultConfig,
-                    ReadOnly = resource.ResourceType == BrokerResource,
-                });
-            }
+            result.Configs.AddRange(entries.Where(e => keys is null || keys.Contains(e.Name)));
         }
         return ValueTask.FromResult<DescribeConfigsResponse?>(response);
     }
 
-    private IEnumerable<(string, string, sbyte)> BrokerConfigs()
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult TopicEntry(
+        string name, string value, bool overridden, Dictionary<string, string> brokerDefaults, bool includeSynonyms)
+    {
+        var brokerName = TopicConfigCatalog.BrokerName(name);
+        var brokerValue = brokerDefaults.GetValueOrDefault(name, value);
+        var kafkaValue = KafkaDefaults.GetValueOrDefault(name, brokerValue);
+        var brokerSource = brokerValue == kafkaValue ? DefaultConfig : StaticBrokerConfig;
+        var entry = Entry(name, value, overridden ? DynamicTopicConfig : brokerSource, TopicConfigCatalog.TypeOf(name), readOnly: false);
+        if (includeSynonyms)
+        {
+            if (overridden)
+            {
+                entry.Synonyms.Add(Synonym(name, value, DynamicTopicConfig));
+            }
+            if (brokerSource == StaticBrokerConfig)
+            {
+                entry.Synonyms.Add(Synonym(brokerName, brokerValue, StaticBrokerConfig));
+            }
+            entry.Synonyms.Add(Synonym(brokerName, kafkaValue, DefaultConfig));
+        }
+        return entry;
+    }
+
+    private IEnumerable<DescribeConfigsResponse.DescribeConfigsResourceResult> BrokerEntries(Dictionary<string, string> brokerDefaults, bool includeSynonyms)
     {
         var options = broker.Options;
-        yield return ("broker.id", options.NodeId.ToString(CultureInfo.InvariantCulture), StaticBrokerConfig);
-        yield return ("num.partitions", options.DefaultPartitions.ToString(CultureInfo.InvariantCulture), StaticBrokerConfig);
-        yield return ("auto.create.topics.enable", options.AutoCreateTopics ? "true" : "false", StaticBrokerConfig);
-        yield return ("socket.request.max.bytes", options.MaxRequestBytes.ToString(CultureInfo.InvariantCulture), StaticBrokerConfig);
-        yield return ("log.dirs", options.DataDirectory, StaticBrokerConfig);
-        yield return ("group.initial.rebalance.delay.ms", ((long)options.GroupInitialRebalanceDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), StaticBrokerConfig);
+        yield return Static("broker.id", options.NodeId.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
+        yield return Static("num.partitions", options.DefaultPartitions.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
+        yield return Static("auto.create.topics.enable", options.AutoCreateTopics ? "true" : "false", TopicConfigCatalog.BooleanType, includeSynonyms);
+        yield return Static("socket.request.max.bytes", options.MaxRequestBytes.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
+        yield return Static("log.dirs", options.DataDirectory, TopicConfigCatalog.StringType, includeSynonyms);
+        yield return Static("group.initial.rebalance.delay.ms", ((long)options.GroupInitialRebalanceDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
+        yield return Static("log.retention.check.interval.ms", ((long)options.RetentionCheckInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
+        foreach (var (topicName, value) in brokerDefaults)
+        {
+            var brokerName = TopicConfigCatalog.BrokerName(topicName);
+            var kafkaValue = KafkaDefaults.GetValueOrDefault(topicName, value);
+            var source = value == kafkaValue ? DefaultConfig : StaticBrokerConfig;
+            var entry = Entry(brokerName, value, source, TopicConfigCatalog.TypeOf(topicName), readOnly: true);
+            if (includeSynonyms)
+            {
+                if (source == StaticBrokerConfig)
+                {
+                    entry.Synonyms.Add(Synonym(brokerName, value, StaticBrokerConfig));
+                }
+                entry.Synonyms.Add(Synonym(brokerName, kafkaValue, DefaultConfig));
+            }
+            yield return entry;
+        }
     }
+
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult Static(string name, string value, sbyte type, bool includeSynonyms)
+    {
+        var entry = Entry(name, value, StaticBrokerConfig, type, readOnly: true);
+        if (includeSynonyms)
+        {
+            entry.Synonyms.Add(Synonym(name, value, StaticBrokerConfig));
+        }
+        return entry;
+    }
+
+    private static DescribeConfigsResponse.DescribeConfigsResourceResult Entry(string name, string value, sbyte source, sbyte type, bool readOnly) => new()
+    {
+        Name = name,
+        Value = value,
+        ConfigSource = source,
+        IsDefault = source == DefaultConfig,
+        ReadOnly = readOnly,
+        ConfigType = type,
+        Documentation = null,
+    };
+
+    private static DescribeConfigsResponse.DescribeConfigsSynonym Synonym(string name, string value, sbyte source) =>
+        new() { Name = name, Value = value, Source = source };
 }

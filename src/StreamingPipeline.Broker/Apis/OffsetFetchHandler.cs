@@ -8,7 +8,9 @@ namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
 /// OffsetFetch (key 9), v1-7 for one group. A null topic list (v2+) fetches every committed partition. requireStable
-/// (v7) makes partitions with offsets staged by an open transaction answer UNSTABLE_OFFSET_COMMIT (KIP-447).
+/// (v7) makes partitions with offsets staged by an open transaction answer UNSTABLE_OFFSET_COMMIT (KIP-447). A topic or
+/// partition that does not exist gets offset -1 and no error, as Kafka's brokers answer from v1 on (only v0, served
+/// from ZooKeeper, answered UNKNOWN_TOPIC_OR_PARTITION).
 /// </summary>
 internal sealed class OffsetFetchHandler(BrokerState broker) : ApiHandler<OffsetFetchRequest, OffsetFetchResponse>
 {

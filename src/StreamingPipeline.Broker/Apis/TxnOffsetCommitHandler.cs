@@ -15,7 +15,7 @@ namespace StreamingPipeline.Broker.Apis;
 /// group's committed offsets when the transaction commits and are discarded when it aborts; meanwhile an OffsetFetch
 /// with requireStable answers UNSTABLE_OFFSET_COMMIT for them. Staging and the transaction's completion are ordered
 /// per producer (<see cref="Transactions.ProducerOffsetLocks"/>), so offsets verified before an abort are never
-/// staged after it.</para>
+/// staged after it. A partition that does not exist is answered UNKNOWN_TOPIC_OR_PARTITION, as Kafka does.</para>
 /// <para>Version notes: v2 adds the committed leader epoch; v3 the generation, member id and group instance id
 /// (before v3 they are not checked). v3 is the first flexible version; v4 (TRANSACTION_ABORTABLE) is not offered.</para>
 /// </summary>
@@ -39,14 +39,14 @@ internal sealed class TxnOffsetCommitHandler(BrokerState broker) : ApiHandler<Tx
             {
                 return offsets.Select(o => new OffsetCommitPartitionResult(o.Topic, o.Partition, error)).ToList();
             }
-            return await broker.Groups.StageTransactionalOffsetsAsync(
+            return await CommittedPartitionCheck.CommitExistingAsync(broker, offsets, existing => broker.Groups.StageTransactionalOffsetsAsync(
                 request.ProducerId,
                 request.GroupId,
                 hasMember ? request.GenerationId : -1,
                 hasMember ? request.MemberId : "",
                 hasMember ? request.GroupInstanceId : null,
-                offsets,
-                token);
+                existing,
+                token));
         }, cancellationToken);
         return new TxnOffsetCommitResponse
         {

@@ -293,6 +293,71 @@ internal sealed class GroupCoordinator : IAsyncDisposable
         return described;
     }
 
+    /// <summary>
+    /// DeleteGroups: each empty group is removed with its offsets, durably before this completes. GROUP_ID_NOT_FOUND
+    /// for a group that does not exist, NON_EMPTY_GROUP for one with members, INVALID_GROUP_ID for an empty id.
+    /// </summary>
+    public async Task<IReadOnlyList<(string GroupId, ErrorCode Error)>> DeleteGroupsAsync(IReadOnlyList<string> groupIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(groupIds);
+        var results = new List<(string, ErrorCode)>(groupIds.Count);
+        foreach (var groupId in groupIds)
+        {
+            if (string.IsNullOrEmpty(groupId))
+            {
+                results.Add((groupId ?? "", ErrorCode.InvalidGroupId));
+                continue;
+            }
+            if (IsDisposed)
+            {
+                results.Add((groupId, ErrorCode.NotCoordinator));
+                continue;
+            }
+            var error = ErrorCode.GroupIdNotFound;
+            Task? write = null;
+            if (_groups.TryGetValue(groupId, out var group))
+            {
+                write = group.TryDelete(out error);
+            }
+            results.Add((groupId, error == ErrorCode.None ? await WaitForWriteAsync(write, cancellationToken) : error));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// OffsetDelete (KIP-496): deletes a group's committed offsets for <paramref name="partitions"/>, durably before this
+    /// completes; partitions of topics the group's members subscribe to get GROUP_SUBSCRIBED_TO_TOPIC. The group-level
+    /// error is GROUP_ID_NOT_FOUND for an unknown group, INVALID_GROUP_ID for an empty id.
+    /// </summary>
+    public async Task<(ErrorCode Error, IReadOnlyDictionary<TopicPartition, ErrorCode> Partitions)> DeleteOffsetsAsync(
+        string groupId, IReadOnlyList<TopicPartition> partitions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        if (string.IsNullOrEmpty(groupId))
+        {
+            return (ErrorCode.InvalidGroupId, new Dictionary<TopicPartition, ErrorCode>());
+        }
+        if (IsDisposed)
+        {
+            return (ErrorCode.NotCoordinator, new Dictionary<TopicPartition, ErrorCode>());
+        }
+        if (!_groups.TryGetValue(groupId, out var group))
+        {
+            return (ErrorCode.GroupIdNotFound, new Dictionary<TopicPartition, ErrorCode>());
+        }
+        var error = group.TryDeleteOffsets(partitions, out var errors, out var write);
+        if (error != ErrorCode.None)
+        {
+            return (error, errors);
+        }
+        var writeError = await WaitForWriteAsync(write, cancellationToken);
+        if (writeError != ErrorCode.None)
+        {
+            return (writeError, errors);
+        }
+        return (ErrorCode.None, errors);
+    }
+
     /// <summary>Stops the coordinator: parked JoinGroup and SyncGroup calls get NOT_COORDINATOR, queued writes finish, the file closes.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -223,6 +223,132 @@ internal sealed class LogManager : IAsyncDisposable
     }
 
     /// <summary>
+    /// Replaces the config overrides of topic <paramref name="name"/> with <paramref name="overrides"/> (all of them:
+    /// callers merge incremental changes first), durably in the topic's metadata file, and swaps the new
+    /// <see cref="LogConfig"/> into every partition so it applies from the next append, roll, flush or cleaning pass.
+    /// Retention runs at once over the topic so a shorter retention deletes segments without waiting for the next
+    /// check. UNKNOWN_TOPIC_OR_PARTITION, INVALID_CONFIG or KAFKA_STORAGE_ERROR otherwise; nothing changes when
+    /// <paramref name="validateOnly"/>.
+    /// </summary>
+    public TopicChangeResult AlterTopicConfig(string name, IReadOnlyDictionary<string, string> overrides, bool validateOnly)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        if (!LogConfig.TryApply(Defaults, overrides, out var config, out var configError))
+        {
+            return new TopicChangeResult(ErrorCode.InvalidConfig, configError);
+        }
+        var stored = new Dictionary<string, string>(overrides, StringComparer.Ordinal);
+        TopicState updated;
+        lock (_topicsLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var snapshot = _snapshot;
+            if (!snapshot.ByName.TryGetValue(name, out var state))
+            {
+                return new TopicChangeResult(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+            }
+            if (validateOnly)
+            {
+                return TopicChangeResult.Success;
+            }
+            try
+            {
+                TopicMetadataFile.Write(_topicsDirectory, new TopicMetadataFile.Contents(name, state.Info.TopicId, state.Partitions.Length, stored));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return new TopicChangeResult(ErrorCode.KafkaStorageError, $"Storing the configs of topic '{name}' failed: {ex.Message}");
+            }
+            updated = state with { Info = state.Info with { Config = config, ConfigOverrides = stored } };
+            foreach (var log in state.Partitions)
+            {
+                log.Config = config;
+            }
+            Volatile.Write(ref _snapshot, snapshot.Replace(updated));
+        }
+        LogMessages.TopicConfigChanged(_logger, name, string.Join(", ", stored.Select(p => $"{p.Key}={p.Value}")));
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var log in updated.Partitions)
+        {
+            try
+            {
+                log.ApplyRetention(nowMs);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                LogMessages.MaintenanceFailed(_logger, ex, log.Topic, log.Partition);
+            }
+        }
+        return TopicChangeResult.Success;
+    }
+
+    /// <summary>
+    /// Grows topic <paramref name="name"/> to <paramref name="count"/> partitions: the new partitions' directories are
+    /// created first and the metadata file (with the new count) written last, so a crash in between leaves the old
+    /// topic. The new partitions serve appends and reads when this returns. INVALID_PARTITIONS when
+    /// <paramref name="count"/> is not larger than the current count or above the limit, UNKNOWN_TOPIC_OR_PARTITION,
+    /// KAFKA_STORAGE_ERROR; nothing changes when <paramref name="validateOnly"/>.
+    /// </summary>
+    public TopicChangeResult CreatePartitions(string name, int count, bool validateOnly)
+    {
+        lock (_topicsLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var snapshot = _snapshot;
+            if (!snapshot.ByName.TryGetValue(name, out var state))
+            {
+                return new TopicChangeResult(ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+            }
+            var current = state.Partitions.Length;
+            if (count < current)
+            {
+                return new TopicChangeResult(ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, which is higher than the requested {count}.");
+            }
+            if (count == current)
+            {
+                return new TopicChangeResult(ErrorCode.InvalidPartitions, $"Topic already has {current} partitions.");
+            }
+            if (count > _options.MaxPartitionsPerTopic)
+            {
+                return new TopicChangeResult(ErrorCode.InvalidPartitions, $"Number of partitions must be at most {_options.MaxPartitionsPerTopic}.");
+            }
+            if (validateOnly)
+            {
+                return TopicChangeResult.Success;
+            }
+            var logs = new PartitionLog[count];
+            Array.Copy(state.Partitions, logs, current);
+            try
+            {
+                for (var p = current; p < count; p++)
+                {
+                    var directory = PartitionDirectory(_dataDirectory, name, p);
+                    if (Directory.Exists(directory))
+                    {
+                        // Beyond the stored partition count, so left over from a crash.
+                        Directory.Delete(directory, recursive: true);
+                    }
+                    logs[p] = OpenPartition(_dataDirectory, name, p, state.Info.Config, _time, _loggers, _options);
+                }
+                DirectorySync.Flush(_dataDirectory);
+                TopicMetadataFile.Write(_topicsDirectory, new TopicMetadataFile.Contents(name, state.Info.TopicId, count, state.Info.ConfigOverrides));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                for (var p = current; p < count; p++)
+                {
+                    logs[p]?.Close(flush: false);
+                    TryDeleteDirectory(PartitionDirectory(_dataDirectory, name, p));
+                }
+                return new TopicChangeResult(ErrorCode.KafkaStorageError, $"Adding partitions to topic '{name}' failed: {ex.Message}");
+            }
+            Volatile.Write(ref _snapshot, snapshot.Replace(new TopicState(state.Info with { PartitionCount = count }, logs)));
+        }
+        LogMessages.PartitionsAdded(_logger, name, count);
+        return TopicChangeResult.Success;
+    }
+
+    /// <summary>
     /// Deletes a topic and its files: the metadata file goes first (after which the topic is gone even across a crash),
     /// then each partition directory is closed, renamed aside and deleted. UNKNOWN_TOPIC_OR_PARTITION if there is none.
     /// </summary>
@@ -380,7 +506,24 @@ internal sealed class LogManager : IAsyncDisposable
         && Directory.EnumerateFiles(directory).All(file =>
             file.EndsWith(LogSegment.LogSuffix, StringComparison.Ordinal)
             || file.EndsWith(LogSegment.IndexSuffix, StringComparison.Ordinal)
-            || file.EndsWith(LogSegment.TimeIndexSuffix, StringComparison.Ordinal));
+            || file.EndsWith(LogSegment.TimeIndexSuffix, StringComparison.Ordinal)
+            || Path.GetFileName(file) == PartitionLog.LogStartOffsetFileName);
+
+    private void TryDeleteDirectory(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Beyond the stored partition count: the next open removes it.
+            LogMessages.DeleteFailed(_logger, ex, directory);
+        }
+    }
 
     private void DeletePartitionDirectories(string topic, PartitionLog?[] logs)
     {
@@ -471,5 +614,8 @@ internal sealed class LogManager : IAsyncDisposable
         public Snapshot With(TopicState added) => new(ByName.Values.Append(added));
 
         public Snapshot Without(string name) => new(ByName.Values.Where(s => s.Info.Name != name));
+
+        public Snapshot Replace(TopicState replacement) =>
+            new(ByName.Values.Select(s => s.Info.Name == replacement.Info.Name ? replacement : s));
     }
 }

@@ -40,4 +40,13 @@ internal static partial class LogMessages
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "Log maintenance failed for {Topic}-{Partition}")]
     public static partial void MaintenanceFailed(ILogger logger, Exception exception, string topic, int partition);
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Information, Message = "Changed the config overrides of topic {Topic} to: {Overrides}")]
+    public static partial void TopicConfigChanged(ILogger logger, string topic, string overrides);
+
+    [LoggerMessage(EventId = 1051, Level = LogLevel.Information, Message = "Topic {Topic} now has {Partitions} partitions")]
+    public static partial void PartitionsAdded(ILogger logger, string topic, int partitions);
+
+    [LoggerMessage(EventId = 1052, Level = LogLevel.Information, Message = "Deleted records of {Topic}-{Partition} below offset {LogStartOffset}")]
+    public static partial void RecordsDeleted(ILogger logger, string topic, int partition, long logStartOffset);
 }

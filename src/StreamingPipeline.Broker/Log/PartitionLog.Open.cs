@@ -7,6 +7,14 @@ namespace StreamingPipeline.Broker.Log;
 internal sealed partial class PartitionLog
 {
     /// <summary>
+    /// The file holding the log start offset that DeleteRecords moved (Kafka's log-start-offset-checkpoint, one per
+    /// partition here): one <see cref="ChecksummedFrame"/> (version 1) whose payload is the offset as a big-endian i64.
+    /// </summary>
+    public const string LogStartOffsetFileName = "log-start-offset";
+
+    private const short LogStartOffsetFormatVersion = 1;
+
+    /// <summary>
     /// Opens the partition stored in <paramref name="directory"/> (the partition's own directory, created if missing),
     /// recovering it: stray files are removed, closed segments' indexes are checked and rebuilt if needed, and the
     /// active segment's tail is validated and truncated at the first torn or corrupt batch.
@@ -46,7 +54,20 @@ internal sealed partial class PartitionLog
             }
             throw;
         }
-        var log = new PartitionLog(directory, topic, partition, config, time, logger, [.. segments], logEndOffset);
+        long logStartOffset;
+        try
+        {
+            logStartOffset = Math.Min(ReadLogStartOffset(directory), logEndOffset);
+        }
+        catch
+        {
+            foreach (var segment in segments)
+            {
+                segment.Dispose();
+            }
+            throw;
+        }
+        var log = new PartitionLog(directory, topic, partition, config, time, logger, [.. segments], logEndOffset, logStartOffset);
         LogMessages.PartitionOpened(logger, topic, partition, segments.Count, log.LogStartOffset, logEndOffset);
         return log;
     }
@@ -83,5 +104,30 @@ internal sealed partial class PartitionLog
         }
         baseOffsets.Sort();
         return baseOffsets;
+    }
+
+    /// <summary>
+    /// Reads the log start offset DeleteRecords stored (<see cref="LogStartOffsetFileName"/>), or 0 when it never ran.
+    /// </summary>
+    private static long ReadLogStartOffset(string directory)
+    {
+        var path = Path.Combine(directory, LogStartOffsetFileName);
+        if (AtomicFile.ReadRecord(PhysicalFileSystem.Instance, path) is not { } record)
+        {
+            return 0;
+        }
+        if (record.Version != LogStartOffsetFormatVersion || record.Payload.Length != sizeof(long))
+        {
+            throw new InvalidDataException($"{path} has format version {record.Version} and {record.Payload.Length} bytes; expected version {LogStartOffsetFormatVersion} with 8.");
+        }
+        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(record.Payload.Span);
+    }
+
+    /// <summary>Stores the log start offset atomically and durably (temporary file, fsync, rename, directory fsync).</summary>
+    private static void WriteLogStartOffset(string directory, long offset)
+    {
+        Span<byte> payload = stackalloc byte[sizeof(long)];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(payload, offset);
+        AtomicFile.WriteRecord(PhysicalFileSystem.Instance, Path.Combine(directory, LogStartOffsetFileName), LogStartOffsetFormatVersion, payload);
     }
 }

@@ -87,7 +87,7 @@ internal sealed partial class PartitionLog
     {
         var logEndOffset = LogEndOffset;
         var segments = Volatile.Read(ref _segments);
-        var logStartOffset = segments[0].BaseOffset;
+        var logStartOffset = StartOffsetOf(segments);
         if (_closed)
         {
             return LogReadResult.Failed(ErrorCode.UnknownTopicOrPartition, logEndOffset, logStartOffset, logEndOffset);
@@ -182,7 +182,8 @@ internal sealed partial class PartitionLog
                 }
                 if (RecordTimestampSearch.TryFindFirstAtOrAfter(span, timestamp, out var offset, out var found))
                 {
-                    return (offset, found);
+                    // Records below the log start offset (DeleteRecords) are gone even while their segment remains.
+                    return (Math.Max(offset, LogStartOffset), found);
                 }
             }
         }

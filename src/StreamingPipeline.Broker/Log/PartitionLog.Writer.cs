@@ -137,6 +137,11 @@ internal sealed partial class PartitionLog
             var config = Config;
             var segments = _segments;
             var count = 0;
+            var deletedUpTo = Volatile.Read(ref _logStartOffset);
+            while (count < segments.Length - 1 && segments[count + 1].BaseOffset <= deletedUpTo)
+            {
+                count++;
+            }
             if (config.RetentionMs >= 0)
             {
                 var cutoff = nowMs - config.RetentionMs;
@@ -193,6 +198,64 @@ internal sealed partial class PartitionLog
         }
         LogMessages.SegmentsDeleted(_logger, deleted.Length, Topic, Partition, logStartOffset);
         return deleted.Length;
+    }
+
+    /// <summary>
+    /// DeleteRecords: moves the log start offset up to <paramref name="offset"/> (-1 means the high watermark), durably
+    /// before returning, and deletes the closed segments wholly below it. Returns the new log start offset (Kafka's
+    /// low watermark); OFFSET_OUT_OF_RANGE when <paramref name="offset"/> is beyond the high watermark. An offset at or
+    /// below the current log start offset changes nothing.
+    /// </summary>
+    public (ErrorCode Error, long LowWatermark) DeleteRecordsBefore(long offset)
+    {
+        lock (_appendLock)
+        {
+            if (_closed)
+            {
+                return (ErrorCode.UnknownTopicOrPartition, -1);
+            }
+            var highWatermark = _logEndOffset;
+            if (offset == -1)
+            {
+                offset = highWatermark;
+            }
+            if (offset < 0 || offset > highWatermark)
+            {
+                return (ErrorCode.OffsetOutOfRange, -1);
+            }
+            var current = StartOffsetOf(_segments);
+            if (offset <= current)
+            {
+                return (ErrorCode.None, current);
+            }
+            try
+            {
+                WriteLogStartOffset(_directory, offset);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogMessages.AppendFailed(_logger, ex, Topic, Partition);
+                return (ErrorCode.KafkaStorageError, -1);
+            }
+            Volatile.Write(ref _logStartOffset, offset);
+        }
+        LogMessages.RecordsDeleted(_logger, Topic, Partition, offset);
+
+        // Retention deletes the segments wholly below the new start (and whatever retention itself no longer keeps).
+        ApplyRetention(_time.GetUtcNow().ToUnixTimeMilliseconds());
+        return (ErrorCode.None, LogStartOffset);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> under the append lock, for a consistent view of state that appends change (the
+    /// producer state behind DescribeProducers); it must be quick and must not append.
+    /// </summary>
+    internal TResult UnderAppendLock<TResult>(Func<IBatchAppendGuard?, TResult> read)
+    {
+        lock (_appendLock)
+        {
+            return read(_appendGuard);
+        }
     }
 
     /// <summary>Records appended since the last flush.</summary>

@@ -46,6 +46,7 @@ internal sealed partial class PartitionLog : IDisposable
     private LogConfig _config;
     private LogSegment[] _segments;
     private long _logEndOffset;
+    private long _logStartOffset;
     private long _lastStableOffset;
     private IBatchAppendGuard? _appendGuard;
     private bool _guardFailed;
@@ -54,8 +55,9 @@ internal sealed partial class PartitionLog : IDisposable
     private TaskCompletionSource? _appendSignal;
     private volatile bool _closed;
 
-    private PartitionLog(string directory, string topic, int partition, LogConfig config, TimeProvider time, ILogger logger, LogSegment[] segments, long logEndOffset)
+    private PartitionLog(string directory, string topic, int partition, LogConfig config, TimeProvider time, ILogger logger, LogSegment[] segments, long logEndOffset, long logStartOffset)
     {
+        _logStartOffset = logStartOffset;
         _directory = directory;
         Topic = topic;
         Partition = partition;
@@ -87,8 +89,11 @@ internal sealed partial class PartitionLog : IDisposable
     /// <summary>Producer-state checks run on every append (see <see cref="IBatchAppendGuard"/>); null runs none.</summary>
     public IBatchAppendGuard? AppendGuard => Volatile.Read(ref _appendGuard);
 
-    /// <summary>The first offset still in the log (the base offset of the oldest segment).</summary>
-    public long LogStartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
+    /// <summary>
+    /// The first offset still in the log: the base offset of the oldest segment, or the offset DeleteRecords moved it
+    /// to (<see cref="DeleteRecordsBefore"/>) when that is later.
+    /// </summary>
+    public long LogStartOffset => StartOffsetOf(Volatile.Read(ref _segments));
 
     /// <summary>The offset the next appended record will get.</summary>
     public long LogEndOffset => Volatile.Read(ref _logEndOffset);
@@ -157,6 +162,8 @@ internal sealed partial class PartitionLog : IDisposable
         }
         SignalAppend();
     }
+
+    private long StartOffsetOf(LogSegment[] segments) => Math.Max(Volatile.Read(ref _logStartOffset), segments[0].BaseOffset);
 
     private static int FindSegmentIndex(LogSegment[] segments, long offset)
     {

@@ -105,6 +105,22 @@ internal sealed class PartitionProducerState : IBatchAppendGuard
         _state.AbortedTransactions.RemoveBefore(logStartOffset);
     }
 
+    /// <summary>
+    /// The producers this partition remembers with a batch (DescribeProducers): id, epoch, last sequence and batch
+    /// timestamp, coordinator epoch and the first offset of an open transaction (-1 if none). Call under the log's
+    /// append lock.
+    /// </summary>
+    public IReadOnlyList<ActiveProducer> ActiveProducers()
+    {
+        var producers = new List<ActiveProducer>(_state.ProducerCount);
+        foreach (var entry in _state.Producers)
+        {
+            var lastTimestamp = entry.IsEmpty ? -1 : entry.Batch(entry.BatchCount - 1).Timestamp;
+            producers.Add(new ActiveProducer(entry.ProducerId, entry.ProducerEpoch, entry.LastSequence, lastTimestamp, entry.CoordinatorEpoch, entry.CurrentTxnFirstOffset ?? -1));
+        }
+        return producers;
+    }
+
     /// <inheritdoc />
     public void OnClose(bool clean)
     {

@@ -6,7 +6,10 @@ using StreamingPipeline.Cli.Output;
 
 namespace StreamingPipeline.Cli.Commands;
 
-/// <summary><c>pipeline topics create|list|describe|delete</c> against any Kafka cluster, like kafka-topics.sh.</summary>
+/// <summary>
+/// <c>pipeline topics create|list|describe|alter|add-partitions|delete</c> against any Kafka cluster, like
+/// kafka-topics.sh and kafka-configs.sh.
+/// </summary>
 public static class TopicsCommand
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
@@ -14,10 +17,12 @@ public static class TopicsCommand
     /// <summary>Builds the command group.</summary>
     public static Command Create()
     {
-        var topics = new Command("topics", "Create, list, describe and delete topics");
+        var topics = new Command("topics", "Create, list, describe, alter, grow and delete topics");
         topics.Subcommands.Add(CreateCommand());
         topics.Subcommands.Add(ListCommand());
         topics.Subcommands.Add(DescribeCommand());
+        topics.Subcommands.Add(AlterCommand());
+        topics.Subcommands.Add(AddPartitionsCommand());
         topics.Subcommands.Add(DeleteCommand());
         return topics;
     }
@@ -109,7 +114,8 @@ public static class TopicsCommand
         var bootstrap = CommonOptions.BootstrapServers();
         var topic = CommonOptions.Topic("Topic to describe");
         var output = OutputFormatOption.Create();
-        var command = new Command("describe", "Show a topic's partitions, offsets and configuration") { bootstrap, topic, output };
+        var allConfigs = new Option<bool>("--all-configs") { Description = "List every config, defaults included, not only those set" };
+        var command = new Command("describe", "Show a topic's partitions, offsets and configuration with where each value comes from") { bootstrap, topic, output, allConfigs };
         command.SetAction(async (parse, ct) =>
         {
             var name = parse.GetValue(topic)!;
@@ -143,11 +149,11 @@ public static class TopicsCommand
                 }).ToList();
                 RowPrinter.Print(Console.Out, parse.GetValue(output), ["topic", "partition", "leader", "log-start-offset", "high-watermark"], rows);
                 var configs = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = name }]);
-                var configRows = configs[0].Entries.Values.Where(e => !e.IsDefault).OrderBy(e => e.Name, StringComparer.Ordinal)
-                    .Select(e => new object?[] { e.Name, e.Value }).ToList();
+                var configRows = configs[0].Entries.Values.Where(e => parse.GetValue(allConfigs) || !e.IsDefault).OrderBy(e => e.Name, StringComparer.Ordinal)
+                    .Select(e => new object?[] { e.Name, e.Value, SourceName(e.Source) }).ToList();
                 if (configRows.Count > 0)
                 {
-                    RowPrinter.Print(Console.Out, parse.GetValue(output), ["config", "value"], configRows);
+                    RowPrinter.Print(Console.Out, parse.GetValue(output), ["config", "value", "source"], configRows);
                 }
                 return ExitCodes.Ok;
             }
@@ -158,6 +164,124 @@ public static class TopicsCommand
         });
         return command;
     }
+
+    private static Command AlterCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var topic = CommonOptions.Topic("Topic to alter");
+        var config = CommonOptions.Config("Config to set, e.g. retention.ms=86400000");
+        var deleteConfig = new Option<string[]>("--delete-config")
+        {
+            Description = "Config to return to its default (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate on the cluster without changing anything" };
+        var command = new Command("alter", "Set or remove topic configs; they take effect at once") { bootstrap, topic, config, deleteConfig, dryRun };
+        command.Validators.Add(r =>
+        {
+            var sets = CommonOptions.ToDictionary(r.GetValue(config));
+            var deletes = r.GetValue(deleteConfig) ?? [];
+            if (sets.Count == 0 && deletes.Length == 0)
+            {
+                r.AddError("Give at least one --config key=value or --delete-config key.");
+            }
+            else if (deletes.FirstOrDefault(d => sets.ContainsKey(d.Trim())) is { } both)
+            {
+                r.AddError($"{both} is both set and deleted.");
+            }
+            else if (deletes.Any(string.IsNullOrWhiteSpace))
+            {
+                r.AddError("--delete-config needs a config name.");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(topic)!;
+            var servers = parse.GetValue(bootstrap)!;
+            if (await BootstrapCheck.FindProblemAsync(servers, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
+            var entries = CommonOptions.ToDictionary(parse.GetValue(config))
+                .Select(c => new ConfigEntry { Name = c.Key, Value = c.Value, IncrementalOperation = AlterConfigOpType.Set })
+                .Concat((parse.GetValue(deleteConfig) ?? []).Select(d => new ConfigEntry { Name = d.Trim(), IncrementalOperation = AlterConfigOpType.Delete }))
+                .ToList();
+            using var admin = Admin(servers);
+            try
+            {
+                await admin.IncrementalAlterConfigsAsync(
+                    new Dictionary<ConfigResource, List<ConfigEntry>> { [new ConfigResource { Type = ResourceType.Topic, Name = name }] = entries },
+                    new IncrementalAlterConfigsOptions { ValidateOnly = parse.GetValue(dryRun), RequestTimeout = RequestTimeout });
+                Console.WriteLine(parse.GetValue(dryRun) ? $"The configs of topic {name} can be changed." : $"Changed the configs of topic {name}.");
+                return ExitCodes.Ok;
+            }
+            catch (IncrementalAlterConfigsException ex)
+            {
+                return Fail($"cannot alter topic {name}: {ex.Results[0].Error.Reason}");
+            }
+            catch (KafkaException ex)
+            {
+                return Fail($"Kafka at {servers}: {ex.Error.Reason}");
+            }
+        });
+        return command;
+    }
+
+    private static Command AddPartitionsCommand()
+    {
+        var bootstrap = CommonOptions.BootstrapServers();
+        var topic = CommonOptions.Topic("Topic to grow");
+        var partitions = new Option<int>("--partitions", "-p") { Description = "The topic's new number of partitions (more than it has)", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Validate on the cluster without adding partitions" };
+        var command = new Command("add-partitions", "Grow a topic to more partitions (partitions are never removed)") { bootstrap, topic, partitions, dryRun };
+        partitions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--partitions must be at least 1.");
+            }
+        });
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(topic)!;
+            var servers = parse.GetValue(bootstrap)!;
+            var count = parse.GetValue(partitions);
+            if (await BootstrapCheck.FindProblemAsync(servers, ct) is { } unreachable)
+            {
+                return Fail(unreachable);
+            }
+            using var admin = Admin(servers);
+            try
+            {
+                await admin.CreatePartitionsAsync(
+                    [new PartitionsSpecification { Topic = name, IncreaseTo = count }],
+                    new CreatePartitionsOptions { ValidateOnly = parse.GetValue(dryRun), RequestTimeout = RequestTimeout });
+                Console.WriteLine(parse.GetValue(dryRun) ? $"Topic {name} can grow to {count} partitions." : $"Topic {name} now has {count} partitions.");
+                return ExitCodes.Ok;
+            }
+            catch (CreatePartitionsException ex)
+            {
+                return Fail($"cannot add partitions to topic {name}: {ex.Results[0].Error.Reason}");
+            }
+            catch (KafkaException ex)
+            {
+                return Fail($"Kafka at {servers}: {ex.Error.Reason}");
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Where a config value comes from, in the words kafka-configs.sh uses.</summary>
+    private static string SourceName(ConfigSource source) => source switch
+    {
+        ConfigSource.DynamicTopicConfig => "topic",
+        ConfigSource.DynamicBrokerConfig => "dynamic-broker",
+        ConfigSource.DynamicDefaultBrokerConfig => "dynamic-broker-default",
+        ConfigSource.StaticBrokerConfig => "static-broker",
+        ConfigSource.DefaultConfig => "default",
+        _ => "unknown",
+    };
 
     private static Command DeleteCommand()
     {
