@@ -23,7 +23,7 @@ public sealed class JobOptions
         CommitInterval = CommonOptions.Duration("--commit-interval", "Longest a transaction stays open", "100ms");
         CommitInterval.Validators.Add(r =>
         {
-            if (r.Tokens.Count > 0 && r.GetValueOrDefault<TimeSpan>() <= TimeSpan.Zero)
+            if (r.Tokens.Count > 0 && r.GetValueOrDefault<WrittenValue<TimeSpan>>().Value <= TimeSpan.Zero)
             {
                 r.AddError("--commit-interval must be positive.");
             }
