@@ -38,6 +38,15 @@ public sealed record BrokerOptions
     /// <summary>How long a new group waits for more members before its first rebalance (group.initial.rebalance.delay.ms).</summary>
     public TimeSpan GroupInitialRebalanceDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Memory of the log cleaner's offset map (log.cleaner.dedupe.buffer.size); bounds what compaction uses.</summary>
+    public long LogCleanerDedupeBufferSize { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>How long the log cleaner sleeps when no compacted partition needs cleaning (log.cleaner.backoff.ms).</summary>
+    public TimeSpan LogCleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Run the log cleaner for compacted topics (log.cleaner.enable).</summary>
+    public bool LogCleanerEnabled { get; init; } = true;
+
     /// <summary>How often retention is applied (log.retention.check.interval.ms).</summary>
     public TimeSpan RetentionCheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 }

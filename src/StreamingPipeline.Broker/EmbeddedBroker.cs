@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StreamingPipeline.Broker.Apis;
 using StreamingPipeline.Broker.Groups;
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Broker.Log.Cleaner;
 using StreamingPipeline.Broker.Network;
 using StreamingPipeline.Broker.Transactions;
 using StreamingPipeline.Protocol;
@@ -27,9 +28,10 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly bool _ownsDirectory;
     private int _disposed;
 
-    private EmbeddedBroker(BrokerState state, KafkaListener listener, bool ownsDirectory)
+    private EmbeddedBroker(BrokerState state, KafkaListener listener, LogCleaner cleaner, bool ownsDirectory)
     {
         State = state;
+        Cleaner = cleaner;
         _listener = listener;
         _logs = state.Logs;
         _groups = state.Groups;
@@ -51,6 +53,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>The broker's state, for tests and the embedded pipeline that look inside.</summary>
     internal BrokerState State { get; }
+
+    /// <summary>The log cleaner that compacts cleanup.policy=compact topics; tests ask it for rounds.</summary>
+    internal LogCleaner Cleaner { get; }
 
     /// <summary>Starts a broker with <paramref name="options"/>; it serves until disposed.</summary>
     public static Task<EmbeddedBroker> StartAsync(BrokerOptions options, ILoggerFactory? loggers = null, CancellationToken cancellationToken = default) =>
@@ -146,8 +151,14 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             var state = new BrokerState(options, logs, groups, coordinator, offsetLocks, identity.ClusterId, listener.EndPoint.Port, time);
             RequestDispatcher? dispatcher = null;
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
+            var cleaner = new LogCleaner(
+                logs,
+                new LogCleanerOptions { DedupeBufferBytes = options.LogCleanerDedupeBufferSize, Backoff = options.LogCleanerBackoff, Enabled = options.LogCleanerEnabled },
+                time,
+                loggers.CreateLogger<LogCleaner>());
+            cleaner.Start();
             listener.Start(dispatcher);
-            return new EmbeddedBroker(state, listener, ownsDirectory);
+            return new EmbeddedBroker(state, listener, cleaner, ownsDirectory);
         }
         catch
         {
@@ -210,6 +221,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             return;
         }
         await _listener.DisposeAsync();
+        await Cleaner.DisposeAsync();
         await _transactions.DisposeAsync();
         await _groups.DisposeAsync();
         await _logs.DisposeAsync();

@@ -21,6 +21,10 @@ public sealed record LogConfig
     public const string CompressionTypeName = "compression.type";
     public const string MinInSyncReplicasName = "min.insync.replicas";
     public const string UncleanLeaderElectionName = "unclean.leader.election.enable";
+    public const string DeleteRetentionMsName = "delete.retention.ms";
+    public const string MinCleanableDirtyRatioName = "min.cleanable.dirty.ratio";
+    public const string MinCompactionLagMsName = "min.compaction.lag.ms";
+    public const string MaxCompactionLagMsName = "max.compaction.lag.ms";
 
     private const long SevenDaysMs = 7L * 24 * 60 * 60 * 1000;
 
@@ -54,8 +58,26 @@ public sealed record LogConfig
     /// <summary>True when the broker stamps batches with its own clock ("message.timestamp.type" = LogAppendTime).</summary>
     public bool LogAppendTime { get; init; }
 
-    /// <summary>Only "delete" is supported ("cleanup.policy").</summary>
+    /// <summary>"delete", "compact" or "compact,delete" ("cleanup.policy"), normalised to that spelling.</summary>
     public string CleanupPolicy { get; init; } = "delete";
+
+    /// <summary>True when the log cleaner compacts this topic (cleanup.policy contains compact).</summary>
+    public bool Compact => CleanupPolicy.Contains("compact", StringComparison.Ordinal);
+
+    /// <summary>True when retention deletes old segments (cleanup.policy contains delete).</summary>
+    public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
+
+    /// <summary>How long tombstones and removable transaction markers stay after their segment was written ("delete.retention.ms").</summary>
+    public long DeleteRetentionMs { get; init; } = 24L * 60 * 60 * 1000;
+
+    /// <summary>Clean once the dirty part is at least this share of the cleanable log ("min.cleanable.dirty.ratio").</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
+    /// <summary>A record stays uncompacted at least this long after its timestamp ("min.compaction.lag.ms").</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary>Clean a log whose dirty part holds a record older than this, whatever its dirty ratio ("max.compaction.lag.ms").</summary>
+    public long MaxCompactionLagMs { get; init; } = long.MaxValue;
 
     /// <summary>Accepted for compatibility and meaningless on one node ("min.insync.replicas").</summary>
     public int MinInSyncReplicas { get; init; } = 1;
@@ -68,7 +90,7 @@ public sealed record LogConfig
 
     /// <summary>
     /// Applies <paramref name="overrides"/> on top of <paramref name="defaults"/>. An unknown name, an unparsable or
-    /// out-of-range value or an unsupported setting (cleanup.policy=compact) gives <c>false</c> and a message for an
+    /// out-of-range value or an unsupported setting (compression.type other than producer) gives <c>false</c> and a message for an
     /// INVALID_CONFIG answer.
     /// </summary>
     public static bool TryApply(
@@ -134,6 +156,10 @@ public sealed record LogConfig
             new(CompressionTypeName, _ => "producer", ApplyCompressionType),
             Long(MinInSyncReplicasName, c => c.MinInSyncReplicas, 1, int.MaxValue, (c, v) => c with { MinInSyncReplicas = (int)v }),
             new(UncleanLeaderElectionName, c => c.UncleanLeaderElection ? "true" : "false", ApplyUncleanLeaderElection),
+            Long(DeleteRetentionMsName, c => c.DeleteRetentionMs, 0, long.MaxValue, (c, v) => c with { DeleteRetentionMs = v }),
+            new(MinCleanableDirtyRatioName, c => c.MinCleanableDirtyRatio.ToString(CultureInfo.InvariantCulture), ApplyMinCleanableDirtyRatio),
+            Long(MinCompactionLagMsName, c => c.MinCompactionLagMs, 0, long.MaxValue, (c, v) => c with { MinCompactionLagMs = v }),
+            Long(MaxCompactionLagMsName, c => c.MaxCompactionLagMs, 1, long.MaxValue, (c, v) => c with { MaxCompactionLagMs = v }),
         ];
 
         public string Name { get; } = name;
@@ -189,14 +215,36 @@ public sealed record LogConfig
 
         private static string? ApplyCleanupPolicy(ref LogConfig config, string value)
         {
-            if (value == "delete")
+            // Kafka accepts a list of delete and compact in any order (and with spaces); the empty list means neither,
+            // which this broker does not offer.
+            var delete = false;
+            var compact = false;
+            foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
             {
-                config = config with { CleanupPolicy = "delete" };
-                return null;
+                switch (part)
+                {
+                    case "delete":
+                        delete = true;
+                        break;
+                    case "compact":
+                        compact = true;
+                        break;
+                    default:
+                        return "must be delete, compact or compact,delete.";
+                }
             }
-            return value.Contains("compact", StringComparison.Ordinal)
-                ? "log compaction is not supported by this broker; use delete."
-                : "must be delete.";
+            config = config with { CleanupPolicy = compact && delete ? "compact,delete" : compact ? "compact" : "delete" };
+            return null;
+        }
+
+        private static string? ApplyMinCleanableDirtyRatio(ref LogConfig config, string value)
+        {
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) || parsed is < 0 or > 1)
+            {
+                return "must be a number between 0 and 1.";
+            }
+            config = config with { MinCleanableDirtyRatio = parsed };
+            return null;
         }
 
         private static string? ApplyCompressionType(ref LogConfig config, string value) =>

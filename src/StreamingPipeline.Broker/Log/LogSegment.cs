@@ -116,7 +116,7 @@ internal sealed class LogSegment : IDisposable
             segment.TimeIndex.Clear();
             segment._maxTimestamp = -1;
             segment._offsetOfMaxTimestamp = baseOffset;
-            segment.Walk(0, baseOffset, indexIntervalBytes, logger);
+            segment.Walk(0, baseOffset, indexIntervalBytes, logger, allowOffsetGaps: true);
             segment.Seal();
             return segment;
         }
@@ -296,6 +296,16 @@ internal sealed class LogSegment : IDisposable
     /// <summary>The file's modification time, which retention uses when no batch carries a timestamp.</summary>
     public long LastModifiedMs() => new DateTimeOffset(File.GetLastWriteTimeUtc(LogPath)).ToUnixTimeMilliseconds();
 
+    /// <summary>
+    /// Stops index writes (waiting for one in progress) but keeps the data file open for readers: the log cleaner calls
+    /// this before it replaces the segment's files, so a late background flush cannot write into the new ones.
+    /// </summary>
+    public void CloseIndexes()
+    {
+        OffsetIndex.Close();
+        TimeIndex.Close();
+    }
+
     /// <summary>Closes the data file and stops index writes, including one a background flush has in progress.</summary>
     public void Dispose()
     {
@@ -364,7 +374,7 @@ internal sealed class LogSegment : IDisposable
     /// Checks and indexes every batch from <paramref name="position"/> to the end of the file, truncating the file at
     /// the first invalid one. Returns the offset after the last valid batch.
     /// </summary>
-    private long Walk(long position, long expectedOffset, int indexIntervalBytes, ILogger logger)
+    private long Walk(long position, long expectedOffset, int indexIntervalBytes, ILogger logger, bool allowOffsetGaps = false)
     {
         var fileSize = RandomAccess.GetLength(_file);
         _bytesSinceLastIndexEntry = 0;
@@ -372,7 +382,7 @@ internal sealed class LogSegment : IDisposable
         string? problem;
         using (var cursor = OpenCursor(position, fileSize))
         {
-            while ((status = cursor.Next(verifyCrc: true, expectedOffset, out var batch)) == BatchReadStatus.Batch)
+            while ((status = cursor.Next(verifyCrc: true, expectedOffset, out var batch, allowOffsetGaps)) == BatchReadStatus.Batch)
             {
                 var header = new RecordBatchHeader(batch.Span);
                 IndexBatch(header, cursor.Position - batch.Length, batch.Length, indexIntervalBytes);
@@ -434,7 +444,8 @@ internal sealed class LogSegment : IDisposable
         BatchReadStatus status;
         using (var cursor = OpenCursor(position, Size))
         {
-            while ((status = cursor.Next(verifyCrc: false, expectedOffset, out var batch)) == BatchReadStatus.Batch)
+            // A closed segment may have been compacted, so its offsets may have gaps.
+            while ((status = cursor.Next(verifyCrc: false, expectedOffset, out var batch, allowOffsetGaps: true)) == BatchReadStatus.Batch)
             {
                 var header = new RecordBatchHeader(batch.Span);
                 if (header.MaxTimestamp > maxTimestamp)

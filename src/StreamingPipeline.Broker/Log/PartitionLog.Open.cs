@@ -25,6 +25,7 @@ internal sealed partial class PartitionLog
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(logger);
         System.IO.Directory.CreateDirectory(directory);
+        RecoverCleaning(directory, logger);
         var baseOffsets = FindSegments(directory, logger);
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var segments = new List<LogSegment>(Math.Max(1, baseOffsets.Count));

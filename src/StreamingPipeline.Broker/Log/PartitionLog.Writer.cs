@@ -121,8 +121,8 @@ internal sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// Deletes whole closed segments that retention.ms or retention.bytes no longer keeps, oldest first, and advances
-    /// the log start offset; the active segment is never deleted. Returns how many segments were deleted.
+    /// Deletes whole closed segments that retention.ms or retention.bytes no longer keeps (only when cleanup.policy
+    /// includes delete), oldest first, and advances the log start offset; the active segment is never deleted. Returns how many segments were deleted.
     /// </summary>
     public int ApplyRetention(long nowMs)
     {
@@ -142,7 +142,7 @@ internal sealed partial class PartitionLog
             {
                 count++;
             }
-            if (config.RetentionMs >= 0)
+            if (config.Delete && config.RetentionMs >= 0)
             {
                 var cutoff = nowMs - config.RetentionMs;
                 while (count < segments.Length - 1 && RetentionTimestamp(segments[count]) < cutoff)
@@ -150,7 +150,7 @@ internal sealed partial class PartitionLog
                     count++;
                 }
             }
-            if (config.RetentionBytes >= 0)
+            if (config.Delete && config.RetentionBytes >= 0)
             {
                 var excess = -config.RetentionBytes;
                 for (var i = count; i < segments.Length; i++)

@@ -4,8 +4,8 @@ namespace StreamingPipeline.Broker.Log;
 
 /// <summary>
 /// The checks an append makes before anything is written, with Kafka's error codes: framing (whole batches that fill
-/// the buffer exactly), magic 2, size limits, CRC-32C, and the rules Kafka applies to client batches. Works per batch,
-/// never per record.
+/// the buffer exactly), magic 2, size limits, CRC-32C, and the rules Kafka applies to client batches. Works per batch;
+/// records are read only to refuse keyless records on compacted topics.
 /// </summary>
 internal static class RecordBatchValidator
 {
@@ -76,6 +76,10 @@ internal static class RecordBatchValidator
                 return ErrorCode.CorruptMessage;
             }
             var error = CheckOffsetsAndOrigin(header, batchCount, origin, out message);
+            if (error == ErrorCode.None && config.Compact && origin == AppendOrigin.Client)
+            {
+                error = CheckKeys(batch, batchCount, out message);
+            }
             if (error != ErrorCode.None)
             {
                 return error;
@@ -93,6 +97,36 @@ internal static class RecordBatchValidator
         {
             message = $"The append is {records.Length} bytes, which exceeds the segment size of {config.SegmentBytes}.";
             return ErrorCode.RecordListTooLarge;
+        }
+        message = null;
+        return ErrorCode.None;
+    }
+
+    /// <summary>
+    /// A compacted topic keeps the latest record per key, so Kafka refuses a record without one. Only uncompressed
+    /// batches can be checked: the broker does not decompress.
+    /// </summary>
+    private static ErrorCode CheckKeys(ReadOnlySpan<byte> batch, int index, out string? message)
+    {
+        var header = new RecordBatchHeader(batch);
+        if (header.IsControl || header.CompressionType != 0)
+        {
+            message = null;
+            return ErrorCode.None;
+        }
+        var reader = new RecordReader(batch);
+        while (reader.TryNext(out var record))
+        {
+            if (!record.HasKey)
+            {
+                message = "Compacted topic cannot accept message without key.";
+                return ErrorCode.InvalidRecord;
+            }
+        }
+        if (reader.Problem is { } problem)
+        {
+            message = $"Batch {index} is corrupt: {problem}.";
+            return ErrorCode.CorruptMessage;
         }
         message = null;
         return ErrorCode.None;

@@ -35,9 +35,9 @@ internal sealed class SegmentBatchCursor : IDisposable
     /// <summary>
     /// Reads the batch at <see cref="Position"/> and moves past it. Checks framing and magic always, the CRC when
     /// <paramref name="verifyCrc"/>, and that the batch's base offset is <paramref name="expectedBaseOffset"/> unless
-    /// that is negative.
+    /// that is negative (or at least that, with <paramref name="allowOffsetGaps"/>: a compacted segment has gaps).
     /// </summary>
-    public BatchReadStatus Next(bool verifyCrc, long expectedBaseOffset, out ReadOnlyMemory<byte> batch)
+    public BatchReadStatus Next(bool verifyCrc, long expectedBaseOffset, out ReadOnlyMemory<byte> batch, bool allowOffsetGaps = false)
     {
         batch = default;
         Problem = null;
@@ -70,7 +70,7 @@ internal sealed class SegmentBatchCursor : IDisposable
             Problem = $"a {totalSize}-byte batch with only {remaining} bytes left";
             return BatchReadStatus.Truncated;
         }
-        if (expectedBaseOffset >= 0 && header.BaseOffset != expectedBaseOffset)
+        if (expectedBaseOffset >= 0 && (allowOffsetGaps ? header.BaseOffset < expectedBaseOffset : header.BaseOffset != expectedBaseOffset))
         {
             Problem = $"base offset {header.BaseOffset} where {expectedBaseOffset} was expected";
             return BatchReadStatus.Corrupt;

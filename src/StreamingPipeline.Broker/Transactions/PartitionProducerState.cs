@@ -1,4 +1,5 @@
 using StreamingPipeline.Broker.Log;
+using StreamingPipeline.Broker.Log.Cleaner;
 using StreamingPipeline.Protocol;
 
 namespace StreamingPipeline.Broker.Transactions;
@@ -13,7 +14,7 @@ namespace StreamingPipeline.Broker.Transactions;
 /// writer <see cref="ProducerStateManager"/> requires. <see cref="AbortedTransactions"/> may be read from any thread.
 /// </para>
 /// </summary>
-internal sealed class PartitionProducerState : IBatchAppendGuard
+internal sealed class PartitionProducerState : IBatchAppendGuard, ICleanerProducerState
 {
     private readonly ProducerStateManager _state;
     private readonly Func<TransactionCoordinator?> _coordinator;
@@ -47,6 +48,29 @@ internal sealed class PartitionProducerState : IBatchAppendGuard
         var state = ProducerStateManager.Open(
             log.Directory, log.LogStartOffset, log.LogEndOffset, offset => ReadBatches(log, offset), options, time);
         return new PartitionProducerState(state, coordinator, log.Topic, log.Partition);
+    }
+
+    /// <inheritdoc />
+    public void CollectLastBatchOffsets(ICollection<long> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        foreach (var producer in _state.Producers)
+        {
+            if (!producer.IsEmpty)
+            {
+                into.Add(producer.Batch(producer.BatchCount - 1).LastOffset);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void CollectAbortedTransactions(long fromOffset, long toOffset, ICollection<(long ProducerId, long FirstOffset, long LastOffset)> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        foreach (var aborted in _state.AbortedTransactions.GetAbortedTransactions(fromOffset, toOffset))
+        {
+            into.Add((aborted.ProducerId, aborted.FirstOffset, aborted.LastOffset));
+        }
     }
 
     /// <inheritdoc />

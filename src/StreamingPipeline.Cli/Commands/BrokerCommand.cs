@@ -26,11 +26,13 @@ public static class BrokerCommand
             Description = "When to fsync: os (leave it to the page cache, Kafka's default), every-write, or a duration such as 100ms",
             DefaultValueFactory = _ => "os",
         };
+        var cleanerBuffer = CommonOptions.Size("--log-cleaner-buffer", "Memory of the log cleaner's offset map for compacted topics (log.cleaner.dedupe.buffer.size)", "32MiB");
+        var cleanerBackoff = CommonOptions.Duration("--log-cleaner-backoff", "How long the log cleaner sleeps when no compacted partition needs cleaning", "15s");
         var verbosity = Verbosity.Create();
         var quiet = Verbosity.CreateQuiet();
         var command = new Command("broker", "Run the embedded Kafka-compatible broker (single node, durable) until Ctrl+C")
         {
-            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, verbosity, quiet,
+            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, cleanerBuffer, cleanerBackoff, verbosity, quiet,
         };
         partitions.Validators.Add(r =>
         {
@@ -75,6 +77,8 @@ public static class BrokerCommand
                     FlushMessages = flushMessages,
                     FlushMs = flushMs,
                 },
+                LogCleanerDedupeBufferSize = parse.GetValue(cleanerBuffer),
+                LogCleanerBackoff = parse.GetValue(cleanerBackoff),
             };
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!, parse.GetValue(quiet));
             var logger = loggers.CreateLogger("pipeline.broker");

@@ -50,8 +50,8 @@ public sealed class LogConfigTests
     [InlineData("retention.ms", "-2", "between")]
     [InlineData("flush.messages", "0", "between")]
     [InlineData("message.timestamp.type", "logappendtime", "CreateTime or LogAppendTime")]
-    [InlineData("cleanup.policy", "compact", "compaction is not supported")]
-    [InlineData("cleanup.policy", "delete,compact", "compaction is not supported")]
+    [InlineData("cleanup.policy", "compact,shrink", "delete, compact or compact,delete")]
+    [InlineData("min.cleanable.dirty.ratio", "1.5", "between 0 and 1")]
     [InlineData("compression.type", "lz4", "only producer")]
     [InlineData("unclean.leader.election.enable", "maybe", "true or false")]
     public void BadOverridesAreRefusedWithAReason(string name, string value, string reason)

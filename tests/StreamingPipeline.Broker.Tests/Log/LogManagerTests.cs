@@ -79,7 +79,7 @@ public sealed class LogManagerTests
         using var dir = new TempDirectory();
         await using var manager = Open(dir.Path);
 
-        var result = manager.CreateTopic("t", 2, new Dictionary<string, string> { ["cleanup.policy"] = "compact" }, validateOnly: false);
+        var result = manager.CreateTopic("t", 2, new Dictionary<string, string> { ["cleanup.policy"] = "shrink" }, validateOnly: false);
 
         Assert.Equal(ErrorCode.InvalidConfig, result.Error);
         Assert.Empty(manager.Topics);

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using StreamingPipeline.Broker;
+using StreamingPipeline.Testing;
+
+namespace StreamingPipeline.Benchmarks;
+
+/// <summary>
+/// Log compaction: the cleaner's throughput (MiB of log rewritten per second, one pass over a freshly written keyed
+/// topic), and what the cleaner costs a concurrent produce/consume load on a compacted topic: the same load on two
+/// brokers in the same run, one with the cleaner cleaning continuously (10 ms backoff, 1 MiB segments, any dirty ratio)
+/// and one with it off. Embedded brokers in this process, Confluent.Kafka clients over TCP.
+/// </summary>
+public static class CompactionBenchmark
+{
+    private const int RecordBytes = 200;
+
+    /// <summary>Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000].</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var cleanRecords = Arg(args, 0, 1_000_000);
+        var cleanKeys = Arg(args, 1, 100_000);
+        var loadRecords = Arg(args, 2, 400_000);
+        var loadKeys = Arg(args, 3, 20_000);
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}; librdkafka {Library.VersionString}; load average {LoadAverage()}");
+
+        var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
+        var without = await MeasureLoadAsync(loadRecords, loadKeys, cleaner: false);
+        var with = await MeasureLoadAsync(loadRecords, loadKeys, cleaner: true);
+
+        Console.WriteLine();
+        Console.WriteLine("| measurement | result |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| cleaner throughput: {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s) |");
+        Console.WriteLine($"| produce {loadRecords:N0} × {RecordBytes} B to a compacted topic, cleaner off | {without.ProducePerSecond:N0} rec/s |");
+        Console.WriteLine($"| produce, cleaner cleaning concurrently ({with.CleanedBytes / (1024.0 * 1024):F0} MiB cleaned in {with.CleanerPasses} passes meanwhile) | {with.ProducePerSecond:N0} rec/s ({Change(with.ProducePerSecond, without.ProducePerSecond)}) |");
+        Console.WriteLine($"| concurrent consumer catching up to the end, cleaner off | {without.ConsumeOffsetsPerSecond:N0} offsets/s |");
+        Console.WriteLine($"| concurrent consumer, cleaner cleaning concurrently | {with.ConsumeOffsetsPerSecond:N0} offsets/s ({Change(with.ConsumeOffsetsPerSecond, without.ConsumeOffsetsPerSecond)}) |");
+        return 0;
+    }
+
+    private static async Task<(double Seconds, long BytesRead, long BytesWritten, int Passes, long MapBytes)> MeasureCleanerAsync(int records, int keys)
+    {
+        await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { LogCleanerEnabled = false }).StartAsync();
+        await CreateTopicAsync(broker.BootstrapServers, "table", "16777216");
+        Produce(broker.BootstrapServers, "table", records, keys);
+        var watch = Stopwatch.StartNew();
+        long read = 0, written = 0;
+        var passes = 0;
+        while (true)
+        {
+            var round = await broker.Cleaner.RunRoundAsync();
+            if (round.Idle)
+            {
+                break;
+            }
+            passes += round.Passes.Count;
+            read += round.BytesRead;
+            written += round.Passes.Sum(p => p.BytesWritten);
+        }
+        watch.Stop();
+        return (watch.Elapsed.TotalSeconds, read, written, passes, broker.Cleaner.MapMemoryBytes);
+    }
+
+    private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, bool cleaner)
+    {
+        await using var broker = await EmbeddedBroker.CreateBuilder()
+            .WithOptions(o => o with { LogCleanerEnabled = cleaner, LogCleanerBackoff = TimeSpan.FromMilliseconds(10) })
+            .StartAsync();
+        await CreateTopicAsync(broker.BootstrapServers, "load", "1048576");
+        var bytesBefore = broker.Cleaner.TotalBytesRead;
+        var passesBefore = broker.Cleaner.TotalPasses;
+        using var stop = new CancellationTokenSource();
+        var consumer = Task.Run(() => ConsumeUntil(broker.BootstrapServers, "load", records, stop.Token));
+        var watch = Stopwatch.StartNew();
+        Produce(broker.BootstrapServers, "load", records, keys);
+        var produceSeconds = watch.Elapsed.TotalSeconds;
+        var consumeSeconds = await consumer;
+        return new LoadResult(
+            records / produceSeconds,
+            records / consumeSeconds,
+            broker.Cleaner.TotalBytesRead - bytesBefore,
+            broker.Cleaner.TotalPasses - passesBefore);
+    }
+
+    private static void Produce(string bootstrap, string topic, int count, int keys)
+    {
+        using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrap,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 5,
+            BatchSize = 256 * 1024,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).SetLogHandler((_, _) => { }).Build();
+        var payload = new byte[RecordBytes];
+        Random.Shared.NextBytes(payload);
+        var random = new Random(1);
+        long failed = 0;
+        Action<DeliveryReport<byte[], byte[]>> report = r =>
+        {
+            if (r.Error.IsError)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        };
+        for (var i = 0; i < count; i++)
+        {
+            var key = BitConverter.GetBytes(random.Next(keys));
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<byte[], byte[]> { Key = key, Value = payload }, report);
+                    break;
+                }
+                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
+            }
+        }
+        producer.Flush(TimeSpan.FromMinutes(5));
+        if (failed > 0)
+        {
+            throw new InvalidOperationException($"{failed} records failed to produce");
+        }
+    }
+
+    /// <summary>Reads from the start until the consumer passed offset <paramref name="endOffset"/>-1; returns the seconds from the first record.</summary>
+    private static double ConsumeUntil(string bootstrap, string topic, long endOffset, CancellationToken cancellationToken)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "bench-" + Guid.NewGuid(),
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 10,
+        }).SetLogHandler((_, _) => { }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        Stopwatch? watch = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result?.Message is null)
+            {
+                continue;
+            }
+            watch ??= Stopwatch.StartNew();
+            if (result.Offset.Value >= endOffset - 1)
+            {
+                return watch.Elapsed.TotalSeconds;
+            }
+        }
+        throw new TimeoutException($"The consumer did not reach offset {endOffset - 1}.");
+    }
+
+    private static async Task CreateTopicAsync(string bootstrap, string topic, string segmentBytes)
+    {
+        using var admin = KafkaClients.Admin(bootstrap);
+        await admin.CreateTopicsAsync(
+        [
+            new TopicSpecification
+            {
+                Name = topic,
+                NumPartitions = 1,
+                ReplicationFactor = 1,
+                Configs = new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = segmentBytes, ["min.cleanable.dirty.ratio"] = "0.01" },
+            },
+        ]);
+    }
+
+    private static int Arg(string[] args, int index, int fallback) =>
+        args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+    private static string Change(double value, double baseline) => $"{(value / baseline - 1) * 100:+0.0;-0.0} %";
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private readonly record struct LoadResult(double ProducePerSecond, double ConsumeOffsetsPerSecond, long CleanedBytes, long CleanerPasses);
+}

@@ -1,0 +1,213 @@
+using Microsoft.Extensions.Logging;
+
+namespace StreamingPipeline.Broker.Log.Cleaner;
+
+/// <summary>
+/// The broker's background log cleaner (Kafka's LogCleaner with one cleaner thread): in rounds, it assesses every
+/// partition of a compacted topic with its current config and gives each one that is due one
+/// <see cref="PartitionCleaner"/> pass, dirtiest first; when a round finds nothing due it sleeps for
+/// <see cref="LogCleanerOptions.Backoff"/>. The offset map is allocated once, on the first pass, at the configured size,
+/// and reused. Tests and tools can ask for a round and await it with <see cref="RunRoundAsync"/>.
+/// </summary>
+/// <remarks>
+/// Threading: one loop task runs every pass, so at most one partition is being cleaned at any time. Requests from other
+/// threads are queued under a lock and all answered by the next round.
+/// </remarks>
+internal sealed class LogCleaner : IAsyncDisposable
+{
+    private readonly LogManager _logs;
+    private readonly LogCleanerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _requestsLock = new();
+    private readonly Dictionary<PartitionLog, long> _checkpoints = [];
+    private List<TaskCompletionSource<LogCleaningRound>> _requests = [];
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PartitionCleaner? _cleaner;
+    private Task _loop = Task.CompletedTask;
+    private long _bytesRead;
+    private long _passes;
+
+    public LogCleaner(LogManager logs, LogCleanerOptions options, TimeProvider time, ILogger logger)
+    {
+        _logs = logs;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Bytes of the offset map once allocated, else 0.</summary>
+    public long MapMemoryBytes => Map?.MemoryBytes ?? 0;
+
+    /// <summary>The offset map, once the first pass allocated it.</summary>
+    internal OffsetMap? Map { get; private set; }
+
+    /// <summary>Bytes of segments rewritten since start.</summary>
+    public long TotalBytesRead => Interlocked.Read(ref _bytesRead);
+
+    /// <summary>Partition passes completed since start.</summary>
+    public long TotalPasses => Interlocked.Read(ref _passes);
+
+    /// <summary>Starts the loop.</summary>
+    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
+
+    /// <summary>Asks for a round now (whatever the backoff) and completes with what it did.</summary>
+    public Task<LogCleaningRound> RunRoundAsync(CancellationToken cancellationToken = default)
+    {
+        var request = new TaskCompletionSource<LogCleaningRound>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_requestsLock)
+        {
+            _requests.Add(request);
+            _wake.TrySetResult();
+        }
+        return request.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stopping.Dispose();
+        lock (_requestsLock)
+        {
+            foreach (var request in _requests)
+            {
+                request.TrySetCanceled();
+            }
+            _requests.Clear();
+        }
+    }
+
+    /// <summary>One round, on the calling thread: one pass over every partition that is due, dirtiest first.</summary>
+    internal LogCleaningRound RunRound(CancellationToken cancellationToken)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var candidates = new List<CleaningCandidate>();
+        var seen = new HashSet<PartitionLog>();
+        foreach (var topic in _logs.Topics)
+        {
+            for (var p = 0; p < topic.PartitionCount; p++)
+            {
+                if (_logs.GetPartition(topic.Name, p) is not { } log)
+                {
+                    continue;
+                }
+                seen.Add(log);
+                try
+                {
+                    if (PartitionCleaner.Assess(log, Checkpoint(log), nowMs) is { IsDue: true } candidate)
+                    {
+                        candidates.Add(candidate);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    LogCleanerMessages.CleaningFailed(_logger, ex, log.Topic, log.Partition);
+                }
+            }
+        }
+        foreach (var gone in _checkpoints.Keys.Where(log => !seen.Contains(log)).ToList())
+        {
+            _checkpoints.Remove(gone);
+        }
+        candidates.Sort((a, b) => b.DirtyRatio.CompareTo(a.DirtyRatio));
+        var passes = new List<PartitionCleaningResult>();
+        foreach (var candidate in candidates)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var log = candidate.Log;
+            try
+            {
+                var result = Cleaner().Clean(candidate, cancellationToken);
+                passes.Add(result);
+                Interlocked.Add(ref _bytesRead, result.BytesRead);
+                Interlocked.Increment(ref _passes);
+                if (result.Completed)
+                {
+                    _checkpoints[log] = result.EndOffset;
+                    CleanerCheckpoint.Write(log.Directory, result.EndOffset);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException or InvalidDataException)
+            {
+                // Retention or a topic deletion removed files under the pass, or the disk failed; the old segments stay.
+                LogCleanerMessages.CleaningFailed(_logger, ex, log.Topic, log.Partition);
+            }
+        }
+        return new LogCleaningRound(passes);
+    }
+
+    private PartitionCleaner Cleaner()
+    {
+        if (_cleaner is null)
+        {
+            Map = new OffsetMap(_options.DedupeBufferBytes);
+            _cleaner = new PartitionCleaner(Map, _time, _logger);
+        }
+        return _cleaner;
+    }
+
+    private long Checkpoint(PartitionLog log)
+    {
+        if (!_checkpoints.TryGetValue(log, out var checkpoint))
+        {
+            checkpoint = CleanerCheckpoint.Read(log.Directory);
+            _checkpoints.Add(log, checkpoint);
+        }
+        return checkpoint;
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                List<TaskCompletionSource<LogCleaningRound>> answered;
+                lock (_requestsLock)
+                {
+                    answered = _requests;
+                    _requests = [];
+                    _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                var round = new LogCleaningRound([]);
+                try
+                {
+                    if (answered.Count > 0 || _options.Enabled)
+                    {
+                        round = RunRound(cancellationToken);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A bug in one pass must not stop compaction for good, nor leave a waiting caller hanging.
+                    LogCleanerMessages.RoundFailed(_logger, ex);
+                    foreach (var request in answered)
+                    {
+                        request.TrySetException(ex);
+                    }
+                    answered.Clear();
+                }
+                foreach (var request in answered)
+                {
+                    request.TrySetResult(round);
+                }
+                if (!round.Idle && _options.Enabled)
+                {
+                    continue;
+                }
+                Task wake;
+                lock (_requestsLock)
+                {
+                    wake = _requests.Count > 0 ? Task.CompletedTask : _wake.Task;
+                }
+                await wake.WaitAsync(_options.Backoff, _time, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+}
