@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["generator"] = ("pipeline produce throughput beside a bare Confluent.Kafka yardstick", GeneratorThroughputBenchmark.RunAsync),
     ["dedup-state"] = ("dedup state layouts: one keyspace + expiry index vs a column family per bucket, beside the in-memory backend", DedupStateLayoutBenchmark.RunAsync),
     ["state-size"] = ("dedup state size over event time beside StateSizeModel's prediction (docs/STATE_SIZE.md)", StateSizeBenchmark.RunAsync),
+    ["ingest"] = ("analytics ingest rows/s into DuckDB and PostgreSQL beside each store's bulk load from memory, and freshness at 10,000 events/s", IngestBenchmark.RunAsync),
     ["compaction"] = ("log cleaner throughput (MiB/s cleaned) and its cost to a concurrent produce/consume load on a compacted topic", CompactionBenchmark.RunAsync),
     ["query"] = ("latency of the analytics query shapes through POST /query/sql at 10 M rows (DuckDB; PostgreSQL with 'both')", QueryLatencyBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),

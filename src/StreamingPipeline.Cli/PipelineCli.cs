@@ -21,6 +21,7 @@ public static class PipelineCli
         root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(DedupCommand.Create());
+        root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(QueryCommand.Create());
         root.Subcommands.Add(QueryApiCommand.Create());
         root.Subcommands.Add(EstimateStateCommand.Create());

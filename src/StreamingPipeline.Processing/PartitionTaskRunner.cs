@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using Confluent.Kafka;
 
 namespace StreamingPipeline.Processing;
@@ -87,7 +85,7 @@ internal sealed class PartitionTaskRunner : ITaskOutput
             {
                 // Whatever the failed call emitted is dropped, so the record's outcome is exactly one dead letter.
                 _pending.Clear();
-                _pending.Add((true, DeadLetterMessage(record, DeadLetterHeaders.ExceptionCode, $"{ex.GetType().FullName}: {ex.Message}")));
+                _pending.Add((true, DeadLetterMessages.Create(record, DeadLetterHeaders.ExceptionCode, $"{ex.GetType().FullName}: {ex.Message}")));
             }
             foreach (var (deadLetter, message) in _pending)
             {
@@ -117,7 +115,7 @@ internal sealed class PartitionTaskRunner : ITaskOutput
     }
 
     /// <inheritdoc />
-    public void DeadLetter(InputRecord record, string code, string detail) => _pending.Add((true, DeadLetterMessage(record, code, detail)));
+    public void DeadLetter(InputRecord record, string code, string detail) => _pending.Add((true, DeadLetterMessages.Create(record, code, detail)));
 
     /// <summary>Waits until every record sent in this transaction is acknowledged (they are once the commit returned).</summary>
     public bool WaitForDeliveries(TimeSpan timeout)
@@ -133,28 +131,6 @@ internal sealed class PartitionTaskRunner : ITaskOutput
             spin.SpinOnce();
         }
         return true;
-    }
-
-    private static Message<byte[], byte[]> DeadLetterMessage(InputRecord record, string code, string detail)
-    {
-        var headers = new Headers();
-        foreach (var header in record.Headers ?? [])
-        {
-            headers.Add(header.Key, header.GetValueBytes());
-        }
-        headers.Add(DeadLetterHeaders.Code, Encoding.UTF8.GetBytes(code));
-        headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(detail));
-        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(record.Topic));
-        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(record.Partition.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(record.Offset.ToString(CultureInfo.InvariantCulture)));
-        headers.Add(DeadLetterHeaders.Time, Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
-        return new Message<byte[], byte[]>
-        {
-            Key = record.Key!,
-            Value = record.Value!,
-            Timestamp = new Timestamp(record.Timestamp, TimestampType.CreateTime),
-            Headers = headers,
-        };
     }
 
     private void Send(TopicPartition destination, Message<byte[], byte[]> message)

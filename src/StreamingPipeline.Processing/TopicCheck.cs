@@ -22,7 +22,8 @@ internal static class TopicCheck
 
     private static string Count(int partitions) => partitions == 1 ? "1 partition" : $"{partitions} partitions";
 
-    private static int Partitions(IAdminClient admin, string topic, TimeSpan timeout)
+    /// <summary>The partition count of <paramref name="topic"/>; throws <see cref="ProcessingConfigurationException"/> when it does not exist.</summary>
+    public static int Partitions(IAdminClient admin, string topic, TimeSpan timeout)
     {
         Metadata metadata;
         try

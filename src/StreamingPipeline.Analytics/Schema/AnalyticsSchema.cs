@@ -9,10 +9,13 @@ namespace StreamingPipeline.Analytics.Schema;
 /// </summary>
 internal static class AnalyticsSchema
 {
-    /// <summary>DuckDB: column names as the event's JSON spells them (DuckDB matches identifiers case-insensitively).</summary>
+    /// <summary>
+    /// DuckDB: column names as the event's JSON spells them (DuckDB matches identifiers case-insensitively). The
+    /// primary key lets the ingester append straight into the table and detect an eventId already stored.
+    /// </summary>
     public const string DuckDb = """
         CREATE TABLE IF NOT EXISTS user_events (
-            eventId UUID NOT NULL,
+            eventId UUID PRIMARY KEY,
             userId VARCHAR NOT NULL,
             eventType VARCHAR NOT NULL,
             page VARCHAR NOT NULL,
