@@ -13,6 +13,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["compaction"] = ("log cleaner throughput (MiB/s cleaned) and its cost to a concurrent produce/consume load on a compacted topic", CompactionBenchmark.RunAsync),
     ["query"] = ("latency of the analytics query shapes through POST /query/sql at 10 M rows (DuckDB; PostgreSQL with 'both')", QueryLatencyBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
+    ["processing"] = ("pipeline forward / dedup (RocksDB, memory) throughput, CPU, RSS, restore and latency beside a bare consume→produce yardstick", ProcessingThroughputBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))
