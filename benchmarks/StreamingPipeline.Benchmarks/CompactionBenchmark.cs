@@ -10,31 +10,32 @@ namespace StreamingPipeline.Benchmarks;
 /// <summary>
 /// Log compaction: the cleaner's throughput (MiB of log rewritten per second, one pass over a freshly written keyed
 /// topic), and what the cleaner costs a concurrent produce/consume load on a compacted topic: the same load on two
-/// brokers in the same run, one with the cleaner cleaning continuously (10 ms backoff, 1 MiB segments, any dirty ratio)
-/// and one with it off. Embedded brokers in this process, Confluent.Kafka clients over TCP.
+/// brokers in the same run, one with the cleaner on (10 ms backoff, 1 MiB segments, the given min.cleanable.dirty.ratio:
+/// Kafka's default 0.5, or 0.01 to clean after nearly every segment roll) and one with it off. Embedded brokers in this process, Confluent.Kafka clients over TCP.
 /// </summary>
 public static class CompactionBenchmark
 {
     private const int RecordBytes = 200;
 
-    /// <summary>Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000].</summary>
+    /// <summary>Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000] [loadDirtyRatio=0.5].</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var cleanRecords = Arg(args, 0, 1_000_000);
         var cleanKeys = Arg(args, 1, 100_000);
         var loadRecords = Arg(args, 2, 400_000);
         var loadKeys = Arg(args, 3, 20_000);
+        var dirtyRatio = args.Length > 4 ? args[4] : "0.5";
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}; librdkafka {Library.VersionString}; load average {LoadAverage()}");
 
         var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
-        var without = await MeasureLoadAsync(loadRecords, loadKeys, cleaner: false);
-        var with = await MeasureLoadAsync(loadRecords, loadKeys, cleaner: true);
+        var without = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, cleaner: false);
+        var with = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, cleaner: true);
 
         Console.WriteLine();
         Console.WriteLine("| measurement | result |");
         Console.WriteLine("|---|---|");
         Console.WriteLine($"| cleaner throughput: {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s) |");
-        Console.WriteLine($"| produce {loadRecords:N0} × {RecordBytes} B to a compacted topic, cleaner off | {without.ProducePerSecond:N0} rec/s |");
+        Console.WriteLine($"| produce {loadRecords:N0} × {RecordBytes} B over {loadKeys:N0} keys to a compacted topic (min.cleanable.dirty.ratio {dirtyRatio}), cleaner off | {without.ProducePerSecond:N0} rec/s |");
         Console.WriteLine($"| produce, cleaner cleaning concurrently ({with.CleanedBytes / (1024.0 * 1024):F0} MiB cleaned in {with.CleanerPasses} passes meanwhile) | {with.ProducePerSecond:N0} rec/s ({Change(with.ProducePerSecond, without.ProducePerSecond)}) |");
         Console.WriteLine($"| concurrent consumer catching up to the end, cleaner off | {without.ConsumeOffsetsPerSecond:N0} offsets/s |");
         Console.WriteLine($"| concurrent consumer, cleaner cleaning concurrently | {with.ConsumeOffsetsPerSecond:N0} offsets/s ({Change(with.ConsumeOffsetsPerSecond, without.ConsumeOffsetsPerSecond)}) |");
@@ -44,7 +45,7 @@ public static class CompactionBenchmark
     private static async Task<(double Seconds, long BytesRead, long BytesWritten, int Passes, long MapBytes)> MeasureCleanerAsync(int records, int keys)
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { LogCleanerEnabled = false }).StartAsync();
-        await CreateTopicAsync(broker.BootstrapServers, "table", "16777216");
+        await CreateTopicAsync(broker.BootstrapServers, "table", "16777216", "0.01");
         Produce(broker.BootstrapServers, "table", records, keys);
         var watch = Stopwatch.StartNew();
         long read = 0, written = 0;
@@ -64,12 +65,12 @@ public static class CompactionBenchmark
         return (watch.Elapsed.TotalSeconds, read, written, passes, broker.Cleaner.MapMemoryBytes);
     }
 
-    private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, bool cleaner)
+    private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, string dirtyRatio, bool cleaner)
     {
         await using var broker = await EmbeddedBroker.CreateBuilder()
             .WithOptions(o => o with { LogCleanerEnabled = cleaner, LogCleanerBackoff = TimeSpan.FromMilliseconds(10) })
             .StartAsync();
-        await CreateTopicAsync(broker.BootstrapServers, "load", "1048576");
+        await CreateTopicAsync(broker.BootstrapServers, "load", "1048576", dirtyRatio);
         var bytesBefore = broker.Cleaner.TotalBytesRead;
         var passesBefore = broker.Cleaner.TotalPasses;
         using var stop = new CancellationTokenSource();
@@ -159,7 +160,7 @@ public static class CompactionBenchmark
         throw new TimeoutException($"The consumer did not reach offset {endOffset - 1}.");
     }
 
-    private static async Task CreateTopicAsync(string bootstrap, string topic, string segmentBytes)
+    private static async Task CreateTopicAsync(string bootstrap, string topic, string segmentBytes, string dirtyRatio)
     {
         using var admin = KafkaClients.Admin(bootstrap);
         await admin.CreateTopicsAsync(
@@ -169,7 +170,7 @@ public static class CompactionBenchmark
                 Name = topic,
                 NumPartitions = 1,
                 ReplicationFactor = 1,
-                Configs = new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = segmentBytes, ["min.cleanable.dirty.ratio"] = "0.01" },
+                Configs = new() { ["cleanup.policy"] = "compact", ["segment.bytes"] = segmentBytes, ["min.cleanable.dirty.ratio"] = dirtyRatio },
             },
         ]);
     }

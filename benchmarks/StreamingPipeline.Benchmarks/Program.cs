@@ -14,6 +14,7 @@ var benchmarks = new Dictionary<string, (string Description, Func<string[], Task
     ["query"] = ("latency of the analytics query shapes through POST /query/sql at 10 M rows (DuckDB; PostgreSQL with 'both')", QueryLatencyBenchmark.RunAsync),
     ["recompression"] = ("broker recompression of a producer batch into a topic's compression.type, every codec pair", RecompressionBenchmark.RunAsync),
     ["transactions"] = ("transactional consume-transform-produce at 10 ms / 100 ms / 1 s commits beside the same loop without transactions", TransactionalCopyBenchmark.RunAsync),
+    ["processing"] = ("pipeline forward / dedup (RocksDB, memory) throughput, CPU, RSS, restore and latency beside a bare consume→produce yardstick", ProcessingThroughputBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var benchmark))

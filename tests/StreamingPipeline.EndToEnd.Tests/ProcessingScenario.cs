@@ -3,22 +3,25 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using StreamingPipeline.Events;
+using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Testing;
 using Xunit.Abstractions;
 
 namespace StreamingPipeline.EndToEnd.Tests;
 
 /// <summary>
-/// A `pipeline broker` process, `pipeline forward` instances as child processes of one group, an input producer writing
-/// while faults happen, and a read_committed reader following the output throughout; at the end the output must equal
-/// the input exactly, partition by partition, and so must what the concurrent reader saw.
+/// A `pipeline broker` process, `pipeline forward` or `pipeline dedup` instances as child processes of one group, an
+/// input producer writing while faults happen, and a read_committed reader following the output throughout; at the end
+/// the output must equal the truth exactly, partition by partition (forward: the input; dedup: each valid event's first
+/// occurrence, in input order), and so must what the concurrent reader saw; the DLQ must hold exactly the records that
+/// do not parse (none for forward).
 /// </summary>
 internal sealed class ProcessingScenario : IAsyncDisposable
 {
     public const string Input = "in";
     public const string Output = "out";
     public const string Dlq = "dlq";
-    public const string Group = "forward-e2e";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     private readonly TempDirectory _directory = new("processing-e2e-");
@@ -30,18 +33,29 @@ internal sealed class ProcessingScenario : IAsyncDisposable
     private Task? _producer;
     private Thread? _reader;
     private readonly ConcurrentQueue<(int Partition, string Value)> _seen = new();
+    private readonly ScenarioJob _job;
+    private List<ScenarioRecord> _plan = [];
     private long _produced;
 
-    private ProcessingScenario(ITestOutputHelper testOutput, int partitions, int recordsPerPartition)
+    private ProcessingScenario(ITestOutputHelper testOutput, int partitions, int recordsPerPartition, ScenarioJob job)
     {
         _testOutput = testOutput;
         Partitions = partitions;
         RecordsPerPartition = recordsPerPartition;
+        _job = job;
+        Group = job == ScenarioJob.Forward ? "forward-e2e" : "dedup-e2e";
     }
 
     public int Partitions { get; }
 
+    /// <summary>Input records per partition (forward: exactly; dedup: on average, as the generator's users fall).</summary>
     public int RecordsPerPartition { get; }
+
+    /// <summary>The consumer group of the job's instances.</summary>
+    public string Group { get; }
+
+    /// <summary>Input records in all.</summary>
+    public long TotalRecords => (long)Partitions * RecordsPerPartition;
 
     public BrokerProcess Broker { get; private set; } = null!;
 
@@ -60,9 +74,14 @@ internal sealed class ProcessingScenario : IAsyncDisposable
 
     public bool ProducerDone => _producer?.IsCompleted == true;
 
-    public static async Task<ProcessingScenario> StartAsync(ITestOutputHelper testOutput, int partitions, int recordsPerPartition)
+    /// <summary>
+    /// Starts the broker and creates the topics for <paramref name="job"/>: forward copies <c>p{partition}-{i}</c> strings;
+    /// dedup reads a seeded generator stream (seed <paramref name="seed"/>) with re-sends and malformed records.
+    /// </summary>
+    public static async Task<ProcessingScenario> StartAsync(ITestOutputHelper testOutput, int partitions, int recordsPerPartition, ScenarioJob job = ScenarioJob.Forward, int seed = 1)
     {
-        var scenario = new ProcessingScenario(testOutput, partitions, recordsPerPartition);
+        var scenario = new ProcessingScenario(testOutput, partitions, recordsPerPartition, job);
+        scenario._plan = job == ScenarioJob.Forward ? ForwardPlan(partitions, recordsPerPartition) : DedupPlan(partitions, recordsPerPartition, seed);
         scenario.Broker = await BrokerProcess.StartAsync(scenario._directory.Combine("broker"));
         using var admin = KafkaClients.Admin(scenario.Bootstrap);
         await admin.CreateTopicsAsync(
@@ -81,9 +100,11 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         {
             _finished.Add(previous);
         }
+        // Dedup keeps RocksDB state per slot, so a restarted slot catches up from its checkpoint and a partition that
+        // moved rebuilds from the output.
         var process = ChildProcess.StartPipeline(
-            "forward", "-b", Bootstrap, "--input-topic", Input, "--output-topic", Output, "--dlq-topic", Dlq,
-            "--group-id", Group, "--instance-id", slot, "--state", "memory", "--state-dir", _directory.Combine("state", slot),
+            _job == ScenarioJob.Forward ? "forward" : "dedup", "-b", Bootstrap, "--input-topic", Input, "--output-topic", Output, "--dlq-topic", Dlq,
+            "--group-id", Group, "--instance-id", slot, "--state", _job == ScenarioJob.Forward ? "memory" : "rocksdb", "--state-dir", _directory.Combine("state", slot),
             "--commit-interval", "100ms", "--session-timeout", "6s", "--transaction-timeout", "10s", "--stats-interval", "1s");
         _instances[slot] = process;
         return process;
@@ -113,26 +134,28 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         Broker = await BrokerProcess.StartAsync(_directory.Combine("broker"), port);
     }
 
-    /// <summary>Writes <c>p{partition}-{i}</c> to every input partition in small steps, so faults land while it writes.</summary>
+    /// <summary>
+    /// Writes the input in small steps of <paramref name="recordsPerStep"/> records per partition (on average), so faults
+    /// land while it writes; an idempotent producer keeps each partition's order through broker restarts.
+    /// </summary>
     public void StartProducing(int recordsPerStep = 100, int stepMilliseconds = 40)
     {
+        var plan = _plan;
+        var step = recordsPerStep * Partitions;
         _producer = Task.Run(async () =>
         {
-            using var producer = KafkaClients.Producer(Bootstrap, c =>
+            var config = KafkaClients.ProducerConfig(Bootstrap);
+            config.EnableIdempotence = true;
+            config.MessageTimeoutMs = (int)Timeout.TotalMilliseconds;
+            using var producer = new ProducerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+            for (var from = 0; from < plan.Count; from += step)
             {
-                c.EnableIdempotence = true;
-                c.MessageTimeoutMs = (int)Timeout.TotalMilliseconds;
-            });
-            for (var from = 0; from < RecordsPerPartition; from += recordsPerStep)
-            {
-                for (var p = 0; p < Partitions; p++)
+                foreach (var record in plan.Skip(from).Take(step))
                 {
-                    for (var i = from; i < Math.Min(RecordsPerPartition, from + recordsPerStep); i++)
-                    {
-                        var value = Value(p, i);
-                        producer.Produce(new TopicPartition(Input, p), new Message<string, string> { Key = value, Value = value });
-                        Interlocked.Increment(ref _produced);
-                    }
+                    producer.Produce(
+                        new TopicPartition(Input, record.Partition),
+                        new Message<byte[], byte[]> { Key = record.Key, Value = record.Value, Timestamp = new Timestamp(record.Timestamp, TimestampType.CreateTime) });
+                    Interlocked.Increment(ref _produced);
                 }
                 await Task.Delay(stepMilliseconds);
             }
@@ -146,7 +169,9 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         var bootstrap = Bootstrap;
         _reader = new Thread(() =>
         {
-            using var consumer = KafkaClients.Reader(bootstrap, IsolationLevel.ReadCommitted, c => c.EnablePartitionEof = false);
+            var config = KafkaClients.ConsumerConfig(bootstrap, "readers-" + Guid.NewGuid().ToString("N"));
+            config.IsolationLevel = IsolationLevel.ReadCommitted;
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
             consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Output, p, Offset.Beginning)));
             while (!_stop.IsCancellationRequested)
             {
@@ -154,7 +179,7 @@ internal sealed class ProcessingScenario : IAsyncDisposable
                 {
                     if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
                     {
-                        _seen.Enqueue((result.Partition.Value, result.Message.Value));
+                        _seen.Enqueue((result.Partition.Value, Text(result.Message.Value)));
                     }
                 }
                 catch (ConsumeException)
@@ -192,7 +217,7 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         while (true)
         {
             RestartExited();
-            if (ProducerDone && CommittedTotal() >= (long)Partitions * RecordsPerPartition)
+            if (ProducerDone && CommittedTotal() >= TotalRecords)
             {
                 return;
             }
@@ -216,24 +241,107 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         }
     }
 
-    /// <summary>Asserts output == input per partition, in order, for a fresh read and for the concurrent reader.</summary>
-    public async Task AssertOutputEqualsInputAsync()
+    /// <summary>
+    /// Asserts the output equals the truth computed from the committed input, per partition and in order, for a fresh
+    /// read and for the concurrent reader, and the DLQ holds exactly the input records that do not parse (dedup) or
+    /// nothing (forward). For dedup the truth is also checked against the generator's own account of its stream.
+    /// </summary>
+    public async Task AssertExactOutputAsync()
     {
-        var input = KafkaClients.ReadAll(Bootstrap, Input, Partitions, IsolationLevel.ReadCommitted, Timeout);
-        var output = KafkaClients.ReadAll(Bootstrap, Output, Partitions, IsolationLevel.ReadCommitted, Timeout);
+        var input = KafkaClients.ReadAllBytes(Bootstrap, Input, Partitions, IsolationLevel.ReadCommitted, Timeout);
+        var output = KafkaClients.ReadAllBytes(Bootstrap, Output, Partitions, IsolationLevel.ReadCommitted, Timeout);
+        var dlq = KafkaClients.ReadAllBytes(Bootstrap, Dlq, 1, IsolationLevel.ReadCommitted, Timeout);
         await Eventually.TrueAsync(() => _seen.Count >= output.Count, "the concurrent reader has read the whole output", Timeout);
+        Assert.Equal(_plan.Count, input.Count);
         var context = $"{History}";
+        var expectedDlq = new List<string>();
+        var expectedOutputs = 0;
         for (var p = 0; p < Partitions; p++)
         {
             var partition = p;
-            var expected = input.Where(r => r.Partition.Value == partition).Select(r => r.Message.Value).ToList();
-            var actual = output.Where(r => r.Partition.Value == partition).Select(r => r.Message.Value).ToList();
+            var (expected, rejected) = Truth(input.Where(r => r.Partition.Value == partition).Select(r => r.Message.Value));
+            expectedDlq.AddRange(rejected);
+            expectedOutputs += expected.Count;
+            var actual = output.Where(r => r.Partition.Value == partition).Select(r => Text(r.Message.Value)).ToList();
             var concurrent = _seen.Where(s => s.Partition == partition).Select(s => s.Value).ToList();
-            Assert.Equal(RecordsPerPartition, expected.Distinct().Count());
-            Assert.True(expected.SequenceEqual(actual), $"output partition {p} differs from its input: {Describe(expected, actual)}\n{context}");
+            Assert.True(expected.SequenceEqual(actual), $"output partition {p} differs from the truth: {Describe(expected, actual)}\n{context}");
             Assert.True(expected.SequenceEqual(concurrent), $"the concurrent reader saw something else on partition {p}: {Describe(expected, concurrent)}\n{context}");
         }
+        var actualDlq = dlq.Select(r => Text(r.Message.Value)).Order(StringComparer.Ordinal).ToList();
+        expectedDlq.Sort(StringComparer.Ordinal);
+        Assert.True(expectedDlq.SequenceEqual(actualDlq), $"the DLQ differs from the malformed input: {Describe(expectedDlq, actualDlq)}\n{context}");
+        // The generator's account: each event passes once, each malformed record is dead-lettered once.
+        Assert.Equal(_plan.Count(r => r.Kind is RecordKind.Event), expectedOutputs);
+        Assert.Equal(_plan.Count(r => r.Kind is RecordKind.Malformed), expectedDlq.Count);
     }
+
+    /// <summary>What the job must write for one partition's input, in order, and what it must dead-letter.</summary>
+    private (List<string> Output, List<string> DeadLetters) Truth(IEnumerable<byte[]> partitionInput)
+    {
+        var output = new List<string>();
+        var deadLetters = new List<string>();
+        var seen = new HashSet<(Guid, string)>();
+        foreach (var value in partitionInput)
+        {
+            if (_job == ScenarioJob.Forward)
+            {
+                output.Add(Text(value));
+                continue;
+            }
+            // The stream spans seconds of event time, far inside the 24 h window: every repeat is a duplicate.
+            var parsed = UserEventParser.Parse(value);
+            if (!parsed.IsValid)
+            {
+                deadLetters.Add(Text(value));
+            }
+            else if (seen.Add((parsed.Event.EventId, parsed.Event.UserId)))
+            {
+                output.Add(Text(value));
+            }
+        }
+        return (output, deadLetters);
+    }
+
+    /// <summary><c>p{partition}-{i}</c>, key = value, written step by step across the partitions.</summary>
+    private static List<ScenarioRecord> ForwardPlan(int partitions, int recordsPerPartition)
+    {
+        var plan = new List<ScenarioRecord>(partitions * recordsPerPartition);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < recordsPerPartition; i++)
+        {
+            for (var p = 0; p < partitions; p++)
+            {
+                var value = Encoding.UTF8.GetBytes(Value(p, i));
+                plan.Add(new ScenarioRecord(p, value, value, now, RecordKind.Event));
+            }
+        }
+        return plan;
+    }
+
+    /// <summary>A seeded generator stream: 15 % re-sends of earlier events, 2 % malformed records, a few hundred users.</summary>
+    private static List<ScenarioRecord> DedupPlan(int partitions, int recordsPerPartition, int seed)
+    {
+        var generator = new EventStreamGenerator(
+            new GeneratorOptions
+            {
+                Seed = seed,
+                Users = 500,
+                DuplicateShare = 0.15,
+                MalformedShare = 0.02,
+                MaxRecords = (long)partitions * recordsPerPartition,
+                EventTimeStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            },
+            partitions);
+        var plan = new List<ScenarioRecord>(partitions * recordsPerPartition);
+        while (generator.TryNext(out var record))
+        {
+            plan.Add(new ScenarioRecord(record.Partition, record.Key, record.Value.ToArray(), record.Timestamp, record.Kind));
+        }
+        return plan;
+    }
+
+    /// <summary>Bytes as a string, one char per byte, so any value (malformed ones too) compares exactly.</summary>
+    private static string Text(byte[]? value) => value is null ? "<null>" : Encoding.Latin1.GetString(value);
 
     public void Log(string line)
     {
@@ -272,6 +380,9 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         _stop.Dispose();
         _directory.Dispose();
     }
+
+    /// <summary>One input record to write.</summary>
+    private sealed record ScenarioRecord(int Partition, byte[] Key, byte[] Value, long Timestamp, RecordKind Kind);
 
     private static string Describe(List<string> expected, List<string> actual)
     {

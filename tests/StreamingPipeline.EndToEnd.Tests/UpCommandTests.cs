@@ -11,7 +11,7 @@ public class UpCommandTests : IDisposable
     public async Task UpStartsTheBrokerWithThePipelineTopicsFeedsTheGeneratorAndStopsOnSigint()
     {
         var port = LoopbackPort.Free();
-        await using var up = ChildProcess.StartPipeline("up", "--data-dir", _dataDirectory.Path, "--listen", $"127.0.0.1:{port}", "--rate", "500");
+        await using var up = ChildProcess.StartPipeline("up", "--data-dir", _dataDirectory.Path, "--listen", $"127.0.0.1:{port}", "--query-listen", "127.0.0.1:0", "--rate", "500");
         await up.WaitForPortAsync(port, TimeSpan.FromSeconds(60));
 
         using var consumer = KafkaClients.Consumer($"127.0.0.1:{port}", "up-check");
@@ -29,6 +29,26 @@ public class UpCommandTests : IDisposable
         Assert.Equal(0, exitCode);
         Assert.True(Directory.Exists(_dataDirectory.Combine("broker", "topics", "output-user-events-0")));
         Assert.True(Directory.Exists(_dataDirectory.Combine("broker", "topics", "user-events-dlq-0")));
+    }
+
+    [Fact]
+    public async Task UpVerifyPassesAndASecondUpContinuesOnTheSameData()
+    {
+        var first = await ChildProcess.RunPipelineAsync(TimeSpan.FromMinutes(5), "up", "--verify", "--duration", "30s", "--data-dir", _dataDirectory.Path,
+            "--listen", "127.0.0.1:0", "--query-listen", "127.0.0.1:0", "--rate", "200", "--duplicates", "0.1", "--malformed", "0.01");
+        var second = await ChildProcess.RunPipelineAsync(TimeSpan.FromMinutes(5), "up", "--verify", "--duration", "5s", "--data-dir", _dataDirectory.Path,
+            "--listen", "127.0.0.1:0", "--query-listen", "127.0.0.1:0", "--rate", "200", "--duplicates", "0.1", "--malformed", "0.01");
+        var total = await ChildProcess.RunPipelineAsync(TimeSpan.FromMinutes(1), "query", "--store", $"duckdb:{_dataDirectory.Combine("analytics.duckdb")}", "-o", "csv",
+            "select count(*) - count(distinct eventId) from user_events");
+
+        Assert.True(first.ExitCode == 0, first.Output + first.Error);
+        Assert.Contains("verify: PASS", first.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("FAIL", first.Output, StringComparison.Ordinal);
+        Assert.Contains("pipeline query", first.Output, StringComparison.Ordinal);
+        Assert.True(second.ExitCode == 0, second.Output + second.Error);
+        Assert.Contains("verify: PASS", second.Output, StringComparison.Ordinal);
+        Assert.True(total.ExitCode == 0, total.Error);
+        Assert.EndsWith("\n0", total.Output.TrimEnd(), StringComparison.Ordinal);
     }
 
     public void Dispose() => _dataDirectory.Dispose();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Analytics.Ingestion;
+using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Cli.Analytics;
 using StreamingPipeline.Cli.Options;
@@ -51,8 +52,10 @@ public static class IngestCommand
         var exitAtEnd = new Option<bool>("--exit-at-end", "-e") { Description = "Exit once every partition is ingested to its end (like kcat -e), for one-off loads" };
         var statsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain status lines when output is not a terminal", "5s");
         var config = CommonOptions.Config("Extra librdkafka setting for the ingester's clients");
+        var queryListen = QueryOptions.Listen("--query-listen", null);
+        var authToken = QueryOptions.AuthToken("Bearer token the query API requires; needed for a non-loopback --query-listen");
         var verbosity = Verbosity.Create();
-        foreach (var option in new Option[] { bootstrap, topic, dlqTopic, store, partitions, batchRecords, batchDelay, exitAtEnd, statsInterval, config, verbosity })
+        foreach (var option in new Option[] { bootstrap, topic, dlqTopic, store, partitions, batchRecords, batchDelay, exitAtEnd, statsInterval, config, queryListen, authToken, verbosity })
         {
             command.Options.Add(option);
         }
@@ -76,16 +79,38 @@ public static class IngestCommand
                 await Console.Error.WriteLineAsync($"error: {unreachable}");
                 return ExitCodes.Failure;
             }
+            var query = parse.GetValue(queryListen) is { } listenText
+                ? new QueryServerOptions { Listen = QueryOptions.ParseListen(listenText), AuthToken = parse.GetValue(authToken) }
+                : null;
+            if (query is not null && !System.Net.IPAddress.IsLoopback(query.Listen.Address) && string.IsNullOrEmpty(query.AuthToken))
+            {
+                await Console.Error.WriteLineAsync($"error: --query-listen {query.Listen} is not a loopback address: pass --auth-token or set {QueryServerOptions.AuthTokenVariable}");
+                return ExitCodes.Usage;
+            }
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
-            return await RunAsync(location!, options, loggers, parse.GetValue(statsInterval), ct);
+            return await RunAsync(location!, options, query, loggers, parse.GetValue(statsInterval), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(AnalyticsStoreLocation location, IngestOptions options, ILoggerFactory loggers, TimeSpan statsInterval, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(AnalyticsStoreLocation location, IngestOptions options, QueryServerOptions? query, ILoggerFactory loggers, TimeSpan statsInterval, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("pipeline.ingest");
         await using var store = location.CreateStore();
+        IQueryStore? queryStore = null;
+        QueryServer? queryServer = null;
+        if (query is not null)
+        {
+            // The store opens (and migrates) first; for DuckDB the API's connections then join its database instance,
+            // the only way to read a DuckDB file another connection of this process writes.
+            await store.OpenAsync(cancellationToken);
+            queryStore = location.DuckDbPath is { } path
+                ? await DuckDbQueryStore.OpenAsync(path, readOnly: false, cancellationToken)
+                : await PostgresQueryStore.OpenAsync(location.PostgresConnectionString!, cancellationToken);
+            queryServer = await QueryServer.StartAsync(queryStore, query, loggers, cancellationToken);
+        }
+        await using var queryStoreLifetime = queryStore;
+        await using var queryServerLifetime = queryServer;
         var ingester = new AnalyticsIngester(store, options, loggers);
         var run = ingester.RunAsync(cancellationToken);
         try

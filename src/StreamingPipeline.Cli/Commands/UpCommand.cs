@@ -1,6 +1,9 @@
 using System.CommandLine;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using StreamingPipeline.Analytics.Ingestion;
+using StreamingPipeline.Analytics.Query;
+using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Events.Generation;
@@ -14,7 +17,10 @@ namespace StreamingPipeline.Cli.Commands;
 /// <summary>
 /// <c>pipeline up</c>: the embedded deployment in one process. It starts the broker with the pipeline's topics, the
 /// generator writing to <c>input-user-events</c> and the dedup job (24 h window, 30 min slide, RocksDB state under
-/// <c>--data-dir</c>) writing <c>output-user-events</c>; the ingester and dashboard join it as they are built.
+/// <c>--data-dir</c>) writing <c>output-user-events</c>, the ingester loading that topic into DuckDB
+/// (<c>--data-dir</c>/analytics.duckdb) and the query API on 127.0.0.1:9000 beside it (DuckDB allows one process per
+/// file, so the API lives in the ingester's process). <c>--verify</c> runs for <c>--duration</c> and checks the result
+/// (<see cref="UpVerifier"/>).
 /// </summary>
 public static class UpCommand
 {
@@ -35,12 +41,29 @@ public static class UpCommand
         var rate = new Option<double>("--rate") { Description = "Events per second the generator sends (0 = no generator)", DefaultValueFactory = _ => 100 };
         var duplicates = CommonOptions.Share("--duplicates", "Share of records the generator re-sends (same eventId and bytes)", 0.05);
         var malformed = CommonOptions.Share("--malformed", "Share of malformed records the generator sends", 0.001);
+        var queryListen = QueryOptions.Listen("--query-listen", QueryServerOptions.DefaultListen);
+        var authToken = QueryOptions.AuthToken("Bearer token the query API requires; needed for a non-loopback --query-listen");
+        var verify = new Option<bool>("--verify") { Description = "Run for --duration, stop the generator, wait for the pipeline to drain, check the store and the DLQ, exit 0 (pass) or 1" };
+        var duration = CommonOptions.Duration("--duration", "How long --verify runs the generator", "60s");
+        var drainTimeout = CommonOptions.Duration("--drain-timeout", "How long --verify waits for the pipeline to drain", "3m");
         var verbosity = Verbosity.Create();
         var quiet = Verbosity.CreateQuiet();
         var command = new Command("up", "Run the whole pipeline on the embedded broker until Ctrl+C (data under --data-dir survives restarts)")
         {
-            dataDir, listen, partitions, rate, duplicates, malformed, verbosity, quiet,
+            dataDir, listen, partitions, rate, duplicates, malformed, queryListen, authToken, verify, duration, drainTimeout, verbosity, quiet,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(queryListen) is { } text && QueryServerOptions.TryParseListen(text, out var endpoint, out _)
+                && !System.Net.IPAddress.IsLoopback(endpoint.Address) && string.IsNullOrEmpty(r.GetValue(authToken)))
+            {
+                r.AddError($"--query-listen {text} is not a loopback address: pass --auth-token or set {QueryServerOptions.AuthTokenVariable}.");
+            }
+            if (r.GetValue(verify) && r.GetValue(rate) <= 0)
+            {
+                r.AddError("--verify needs the generator (--rate above 0).");
+            }
+        });
         rate.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<double>() < 0)
@@ -73,21 +96,64 @@ public static class UpCommand
             WarnAboutExistingPartitions(broker.BootstrapServers, parse.GetValue(partitions), parse.GetResult(partitions) is { Implicit: false }, logger);
             logger.LogInformation("Embedded broker on {Bootstrap}; topics {Topics}. Ctrl+C to stop.",
                 broker.BootstrapServers, string.Join(", ", PipelineTopics.Select(t => t.Name)));
-            var dedup = RunDedupAsync(broker.BootstrapServers, Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "state")), loggers, ct);
+            var dataDirectory = Path.GetFullPath(parse.GetValue(dataDir)!);
+            var analyticsPath = Path.Combine(dataDirectory, "analytics.duckdb");
+            // The ingester opens (and migrates) the DuckDB file first; the query API's connections then join its
+            // database instance and lock its configuration (external access off), which the ingester does not need.
+            await using var analytics = new DuckDbAnalyticsStore(analyticsPath);
+            await analytics.OpenAsync(ct);
+            await using var queryStore = await DuckDbQueryStore.OpenAsync(analyticsPath, readOnly: false, ct);
+            await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
+            {
+                Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
+                AuthToken = parse.GetValue(authToken),
+            }, loggers, ct);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var verifying = parse.GetValue(verify);
+            var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
+            var dedup = RunDedupAsync(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers, stop.Token);
+            var ingester = new AnalyticsIngester(analytics, new IngestOptions
+            {
+                BootstrapServers = broker.BootstrapServers,
+                Topic = PipelineTopics[1].Name,
+                DlqTopic = PipelineTopics[2].Name,
+            }, loggers);
+            var ingest = RunIngesterAsync(ingester, loggers, stop.Token);
             var generator = parse.GetValue(rate) > 0
-                ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed), loggers, ct)
-                : Task.FromResult(ExitCodes.Ok);
-            try
+                ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
+                    verifying ? parse.GetValue(duration) : null, loggers, stop.Token)
+                : Task.FromResult<(int, GeneratorSummary?)>((ExitCodes.Ok, null));
+            var url = queryServer.Url.AbsoluteUri.TrimEnd('/');
+            var urlOption = url == QueryCommand.DefaultUrl ? "" : $" --url {url}";
+            Console.WriteLine($"Query API on {url}/query/sql (Pinot's broker shape). Try:");
+            Console.WriteLine($"  pipeline query{urlOption} 'select eventType, count(*) as events from user_events group by 1 order by 2 desc'");
+            Console.WriteLine($"  pipeline query{urlOption} 'select * from \"user-events\" limit 10'");
+            var exit = ExitCodes.Ok;
+            if (verifying)
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                var (generatorExit, summary) = await generator;
+                exit = generatorExit != ExitCodes.Ok || summary is null
+                    ? generatorExit
+                    : await UpVerifier.RunAsync(summary, queryStore, ingester, broker.BootstrapServers, PipelineTopics[2].Name, dlqStart,
+                        parse.GetValue(drainTimeout), Console.Out, ct);
+                await stop.CancelAsync();
             }
-            catch (OperationCanceledException)
+            else
             {
-                logger.LogInformation("Stopping");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    logger.LogInformation("Stopping");
+                }
             }
             var dedupExit = await dedup;
-            var generatorExit = await generator;
-            return dedupExit != ExitCodes.Ok ? dedupExit : generatorExit;
+            var ingestExit = await ingest;
+            var (generatorResult, _) = await generator;
+            await queryServer.StopAsync(CancellationToken.None);
+            return exit != ExitCodes.Ok ? exit : dedupExit != ExitCodes.Ok ? dedupExit : ingestExit != ExitCodes.Ok ? ingestExit : generatorResult;
         });
         return command;
     }
@@ -141,7 +207,27 @@ public static class UpCommand
         }
     }
 
-    private static async Task<int> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<int> RunIngesterAsync(AnalyticsIngester ingester, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.ingest");
+        try
+        {
+            await ingester.RunAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is ProcessingConfigurationException or KafkaException or System.Data.Common.DbException or IOException)
+        {
+            logger.LogError("Ingest stopped: {Error}", ex.Message);
+            return ExitCodes.Failure;
+        }
+        logger.LogInformation("Ingest stopped after {Commits} commits: {Inserted} rows, {Duplicates} duplicates ignored, {Dlq} to the DLQ",
+            ingester.Metrics.Commits, ingester.Metrics.Inserted, ingester.Metrics.Duplicates, ingester.Metrics.DeadLettered);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("pipeline.generator");
         var producer = new EventProducer(
@@ -153,7 +239,7 @@ public static class UpCommand
                 EventTimeStart = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 EventsPerSecond = rate,
             },
-            new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate },
+            new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate, Duration = duration },
             TimeProvider.System,
             logger);
         logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
@@ -162,9 +248,9 @@ public static class UpCommand
         if (outcome.Error is not null)
         {
             logger.LogError("Generator stopped: {Error}", outcome.Error);
-            return ExitCodes.Failure;
+            return (ExitCodes.Failure, null);
         }
         logger.LogInformation("Generator sent {Total} records", outcome.Summary.TotalRecords);
-        return ExitCodes.Ok;
+        return (ExitCodes.Ok, outcome.Summary);
     }
 }

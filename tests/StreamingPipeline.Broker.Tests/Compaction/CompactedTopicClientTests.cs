@@ -109,6 +109,32 @@ public sealed class CompactedTopicClientTests
         Assert.True(log.SizeInBytes < committed.Count * 40, $"{log.SizeInBytes} bytes left for {committed.Count} committed records");
     }
 
+    [Fact]
+    public async Task ATopicAlteredToCompactAtRuntimeIsCleanedWithItsNewConfig()
+    {
+        await using var broker = await StartAsync();
+        await CreateTopicAsync(broker, "altered", new Dictionary<string, string> { ["segment.bytes"] = "4096" });
+        var written = ProduceWorkload(broker, "altered", records: 1500, keys: 30);
+        Assert.True((await broker.Cleaner.RunRoundAsync().WaitAsync(Timeout)).Idle);
+
+        using (var admin = KafkaClients.Admin(broker.BootstrapServers))
+        {
+            await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, List<ConfigEntry>>
+            {
+                [new ConfigResource { Type = ResourceType.Topic, Name = "altered" }] =
+                [
+                    new ConfigEntry { Name = "cleanup.policy", Value = "compact", IncrementalOperation = AlterConfigOpType.Set },
+                    new ConfigEntry { Name = "min.cleanable.dirty.ratio", Value = "0.01", IncrementalOperation = AlterConfigOpType.Set },
+                ],
+            });
+        }
+        var pass = Assert.Single((await broker.Cleaner.RunRoundAsync().WaitAsync(Timeout)).Passes);
+
+        var records = KafkaClients.ReadAll(broker.BootstrapServers, "altered", 1, IsolationLevel.ReadUncommitted);
+        Assert.Equal(ExpectedOffsets(written, pass.EndOffset), records.Select(r => r.Offset.Value));
+        Assert.Equal(Model(written.Values), Replay(records));
+    }
+
     private static async Task<EmbeddedBroker> StartAsync(bool enabled = false) =>
         await EmbeddedBroker.CreateBuilder()
             .WithOptions(o => o with { LogCleanerEnabled = enabled, LogCleanerBackoff = TimeSpan.FromMilliseconds(100) })

@@ -1,0 +1,11 @@
+namespace StreamingPipeline.EndToEnd.Tests;
+
+/// <summary>Which `pipeline` job a <see cref="ProcessingScenario"/> runs.</summary>
+internal enum ScenarioJob
+{
+    /// <summary>`pipeline forward`: the output is the input.</summary>
+    Forward,
+
+    /// <summary>`pipeline dedup` on RocksDB state: the output is each valid event's first occurrence.</summary>
+    Dedup,
+}
