@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace StreamingPipeline.Analytics.Query;
@@ -51,6 +52,8 @@ public sealed class QueryServer : IAsyncDisposable
         }
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        // The host's own start and stop lines ("Application started", "Content root path") are noise inside pipeline's log.
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         if (loggers is not null)
         {
             builder.Services.AddSingleton(loggers);
@@ -90,7 +93,7 @@ public sealed class QueryServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{options.Listen}";
         loggers?.CreateLogger("pipeline.query-api").LogInformation("Query API on {Url} ({Store}, timeout {Timeout}, max {MaxRows} rows{Auth})",
-            address, store.Kind, options.Limits.Timeout, options.Limits.MaxRows, token is null ? "" : ", bearer token required");
+            address, store.Kind, $"{options.Limits.Timeout.TotalSeconds:0.###}s", options.Limits.MaxRows, token is null ? "" : ", bearer token required");
         return new QueryServer(app, service, new Uri(address.EndsWith('/') ? address : address + "/"));
     }
 
