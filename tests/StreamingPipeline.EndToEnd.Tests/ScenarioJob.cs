@@ -1,7 +1,7 @@
 namespace StreamingPipeline.EndToEnd.Tests;
 
 /// <summary>Which `pipeline` job a <see cref="ProcessingScenario"/> runs.</summary>
-internal enum ScenarioJob
+public enum ScenarioJob
 {
     /// <summary>`pipeline forward`: the output is the input.</summary>
     Forward,
