@@ -80,6 +80,10 @@ public sealed class QueryServer : IAsyncDisposable
         });
         app.MapGet("/health", () => "OK");
         app.MapPost("/query/sql", context => HandleQueryAsync(context, service));
+        foreach (var map in options.AdditionalEndpoints)
+        {
+            map(app);
+        }
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Routing;
 
 namespace StreamingPipeline.Analytics.Query;
 
@@ -25,6 +26,12 @@ public sealed record QueryServerOptions
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// More endpoints served on the same address (metrics, health, the web console), mapped after the query API's own;
+    /// the bearer token guards them too.
+    /// </summary>
+    public IReadOnlyList<Action<IEndpointRouteBuilder>> AdditionalEndpoints { get; init; } = [];
 
     /// <summary>Parses <c>host:port</c> (<c>127.0.0.1:9000</c>, <c>0.0.0.0:9000</c>, <c>[::1]:9000</c>, <c>localhost:9000</c>).</summary>
     public static bool TryParseListen(string text, out IPEndPoint endpoint, out string? error)
