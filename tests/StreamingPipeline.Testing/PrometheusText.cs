@@ -2,17 +2,18 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace StreamingPipeline.Observability.Tests.Metrics;
+namespace StreamingPipeline.Testing;
 
 /// <summary>One sample line of a Prometheus text exposition.</summary>
-internal sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
+public sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value);
 
 /// <summary>
 /// A strict parser of the Prometheus text exposition format (0.0.4): HELP and TYPE at most once per family and before
 /// its samples, a family's samples contiguous, valid metric and label names, escaped label values, no duplicate series,
-/// and histograms whose buckets are cumulative and end in a +Inf bucket equal to _count, with a _sum.
+/// and histograms whose buckets are cumulative and end in a +Inf bucket equal to _count, with a _sum. Tests of /metrics
+/// parse every scrape with it, so output Prometheus would reject fails them.
 /// </summary>
-internal sealed partial class PrometheusText
+public sealed partial class PrometheusText
 {
     private static readonly HashSet<string> Types = ["counter", "gauge", "histogram", "summary", "untyped"];
 
@@ -22,8 +23,10 @@ internal sealed partial class PrometheusText
         Samples = samples;
     }
 
+    /// <summary>The TYPE of each family that declared one.</summary>
     public IReadOnlyDictionary<string, string> FamilyTypes { get; }
 
+    /// <summary>Every sample, in order.</summary>
     public IReadOnlyList<PrometheusSample> Samples { get; }
 
     /// <summary>The value of the one sample named <paramref name="name"/> whose labels include <paramref name="labels"/> (name=value pairs); null if none.</summary>
@@ -45,6 +48,7 @@ internal sealed partial class PrometheusText
     /// <summary>The sum over the samples named <paramref name="name"/> whose labels include <paramref name="labels"/>.</summary>
     public double Sum(string name, params (string Name, string Value)[] labels) => Find(name, labels).Sum(s => s.Value);
 
+    /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> naming the line at the first violation.</summary>
     public static PrometheusText Parse(string text)
     {
         if (text.Length > 0 && !text.EndsWith('\n'))
