@@ -1,0 +1,10 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace StreamingPipeline.Observability.Console;
+
+/// <summary>The console API's JSON, camelCase, generated at build time.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ClusterOverview))]
+[JsonSerializable(typeof(ApiError))]
+internal sealed partial class ConsoleJsonContext : JsonSerializerContext;
