@@ -7,4 +7,5 @@ namespace StreamingPipeline.Observability.Console;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ClusterOverview))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(ConsoleInfo))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -53,7 +54,19 @@ public sealed class WebConsole : IDisposable
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/", context => ServeAsync(context, "index.html")).AllowAnonymous();
         endpoints.MapGet("/console/{name}", (HttpContext context, string name) => ServeAsync(context, name)).AllowAnonymous();
+        endpoints.MapGet("/api/console", InfoAsync);
         endpoints.MapGet("/api/overview", OverviewAsync);
+    }
+
+    private Task InfoAsync(HttpContext context)
+    {
+        // The metrics endpoint is mapped by whoever hosts the console, or not at all; polling an absent one would
+        // fill the browser's console with 404s.
+        var metrics = context.RequestServices.GetService<EndpointDataSource>()?.Endpoints
+            .OfType<RouteEndpoint>().Any(e => e.RoutePattern.RawText is "/metrics" or "metrics") ?? false;
+        var info = new ConsoleInfo(metrics, _options.BootstrapServers, _options.DlqTopic);
+        context.Response.ContentType = "application/json";
+        return System.Text.Json.JsonSerializer.SerializeAsync(context.Response.Body, info, ConsoleJsonContext.Default.ConsoleInfo, context.RequestAborted);
     }
 
     private Task OverviewAsync(HttpContext context) => KafkaAsync(context, ct => _overview!.ReadAsync(ct), ConsoleJsonContext.Default.ClusterOverview);

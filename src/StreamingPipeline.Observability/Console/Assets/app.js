@@ -219,7 +219,10 @@
     renderPipeline(overview, metricsResponse, now);
   }
 
+  let info = { metrics: false, bootstrapServers: null, dlqTopic: TOPICS.dlq };
+
   async function fetchMetrics() {
+    if (!info.metrics) return { metrics: null, note: 'no metrics' };
     try {
       const response = await request('/metrics');
       if (!response.ok) return { metrics: null, note: response.status === 404 ? 'no metrics' : 'metrics: HTTP ' + response.status };
@@ -430,11 +433,19 @@
     }
   }
 
-  window.Console = { json, el, fmt, $ };
+  window.Console = { json, el, fmt, $, info: () => info };
 
   buildPipelinePage();
   buildSqlPage();
   window.addEventListener('hashchange', () => show(location.hash.slice(1)));
   // Deferred scripts run before DOMContentLoaded: by then kafka.js has registered its pages.
-  document.addEventListener('DOMContentLoaded', () => show(location.hash.slice(1) || 'pipeline'));
+  document.addEventListener('DOMContentLoaded', async () => {
+    const result = await json('/api/console');
+    if (result.ok) {
+      info = result.body;
+      TOPICS.dlq = info.dlqTopic;
+      $('node-dlq').querySelector('.name').textContent = info.dlqTopic;
+    }
+    show(location.hash.slice(1) || 'pipeline');
+  });
 })();
