@@ -28,8 +28,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
     private readonly bool _ownsDirectory;
     private int _disposed;
 
-    private EmbeddedBroker(BrokerState state, KafkaListener listener, LogCleaner cleaner, bool ownsDirectory)
+    private EmbeddedBroker(BrokerState state, KafkaListener listener, LogCleaner cleaner, BrokerMetrics metrics, bool ownsDirectory)
     {
+        Metrics = metrics;
         State = state;
         Cleaner = cleaner;
         _listener = listener;
@@ -50,6 +51,29 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     /// <summary>The options the broker runs with.</summary>
     public BrokerOptions Options => State.Options;
+
+    /// <summary>The network layer's live counters (requests, latency, bytes, connections).</summary>
+    public BrokerMetrics Metrics { get; }
+
+    /// <summary>Transactions open now: partitions or groups added and not yet completed (markers included).</summary>
+    public int OpenTransactions => _transactions.Transactions.Count(t => !t.IsIdle);
+
+    /// <summary>Where every partition's log stands now, by topic and partition.</summary>
+    public IReadOnlyList<PartitionOffsets> GetPartitionOffsets()
+    {
+        var offsets = new List<PartitionOffsets>();
+        foreach (var topic in _logs.Topics.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            for (var partition = 0; partition < topic.PartitionCount; partition++)
+            {
+                if (_logs.GetPartition(topic.Name, partition) is { } log)
+                {
+                    offsets.Add(new PartitionOffsets(topic.Name, partition, log.LogStartOffset, log.LogEndOffset, log.LastStableOffset));
+                }
+            }
+        }
+        return offsets;
+    }
 
     /// <summary>The broker's state, for tests and the embedded pipeline that look inside.</summary>
     internal BrokerState State { get; }
@@ -73,10 +97,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         await Task.Yield();
         loggers ??= NullLoggerFactory.Instance;
         // Bind before touching the data directory: a second broker started on a busy port must leave no trace.
-        var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, loggers.CreateLogger<KafkaListener>());
+        var metrics = new BrokerMetrics();
+        var listener = new KafkaListener(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), options.MaxRequestBytes, metrics, loggers.CreateLogger<KafkaListener>());
         try
         {
-            return await OpenAndServeAsync(options, topics, ownsDirectory, listener, loggers, time, cancellationToken);
+            return await OpenAndServeAsync(options, topics, ownsDirectory, listener, metrics, loggers, time, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -94,6 +119,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         IReadOnlyList<(string Name, int Partitions, IReadOnlyDictionary<string, string> Configs)> topics,
         bool ownsDirectory,
         KafkaListener listener,
+        BrokerMetrics metrics,
         ILoggerFactory loggers,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -158,7 +184,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                 loggers.CreateLogger<LogCleaner>());
             cleaner.Start();
             listener.Start(dispatcher);
-            return new EmbeddedBroker(state, listener, cleaner, ownsDirectory);
+            return new EmbeddedBroker(state, listener, cleaner, metrics, ownsDirectory);
         }
         catch
         {

@@ -1,8 +1,12 @@
 using System.Net;
+using Confluent.Kafka.Admin;
 
 namespace StreamingPipeline.EndToEnd.Tests;
 
-/// <summary>`pipeline up` serves the metrics of every component on the query API's address (docs/metrics.md).</summary>
+/// <summary>
+/// `pipeline up` serves the metrics of every component on the query API's address; the standalone commands serve theirs
+/// on --metrics-listen (docs/metrics.md).
+/// </summary>
 public sealed class UpMetricsTests : IDisposable
 {
     private readonly TempDirectory _dataDirectory = new("pipeline-up-metrics-");
@@ -42,6 +46,50 @@ public sealed class UpMetricsTests : IDisposable
 
         await up.InterruptAsync();
         Assert.Equal(0, await up.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Fact]
+    public async Task Broker_and_dedup_serve_their_metrics_on_metrics_listen_and_dedup_is_ready_once_assigned()
+    {
+        var kafkaPort = LoopbackPort.Free();
+        var brokerMetricsPort = LoopbackPort.Free();
+        var dedupMetricsPort = LoopbackPort.Free();
+        var bootstrap = $"127.0.0.1:{kafkaPort}";
+        await using var broker = ChildProcess.StartPipeline("broker", "--data-dir", _dataDirectory.Combine("broker"), "--listen", bootstrap,
+            "--partitions", "2", "--metrics-listen", $"127.0.0.1:{brokerMetricsPort}");
+        await broker.WaitForPortAsync(kafkaPort, TimeSpan.FromSeconds(60));
+        await broker.WaitForPortAsync(brokerMetricsPort, TimeSpan.FromSeconds(60));
+        using var brokerClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{brokerMetricsPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        Assert.Equal(HttpStatusCode.OK, (await brokerClient.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode);
+        using (var admin = KafkaClients.Admin(bootstrap))
+        {
+            await admin.CreateTopicsAsync([
+                new TopicSpecification { Name = "input-user-events", NumPartitions = 2, ReplicationFactor = 1 },
+                new TopicSpecification { Name = "output-user-events", NumPartitions = 2, ReplicationFactor = 1 },
+                new TopicSpecification { Name = "user-events-dlq", NumPartitions = 1, ReplicationFactor = 1 },
+            ]);
+        }
+
+        await using var dedup = ChildProcess.StartPipeline("dedup", "-b", bootstrap, "--state", "memory", "--state-dir", _dataDirectory.Combine("state"),
+            "--metrics-listen", $"127.0.0.1:{dedupMetricsPort}", "-q");
+        await dedup.WaitForPortAsync(dedupMetricsPort, TimeSpan.FromSeconds(60));
+        using var dedupClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{dedupMetricsPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+        await Eventually.TrueAsync(() => dedupClient.GetAsync(new Uri("readyz", UriKind.Relative)).GetAwaiter().GetResult().StatusCode == HttpStatusCode.OK,
+            "dedup is ready (partitions assigned and restored)", TimeSpan.FromSeconds(90));
+        var dedupText = PrometheusText.Parse(await dedupClient.GetStringAsync(new Uri("metrics", UriKind.Relative)));
+        Assert.Equal(2, dedupText.Value("processing_assigned_partitions", ("job", "dedup")));
+        Assert.Equal(1, dedupText.Value("pipeline_component_up", ("component", "dedup")));
+
+        // The dedup's group traffic shows in the broker's request counters.
+        var brokerText = PrometheusText.Parse(await brokerClient.GetStringAsync(new Uri("metrics", UriKind.Relative)));
+        Assert.True(brokerText.Sum("broker_requests_total", ("api", "JoinGroup")) >= 1);
+        Assert.True(brokerText.Value("broker_connections") >= 1);
+        Assert.NotNull(brokerText.Value("broker_log_end_offset", ("topic", "input-user-events"), ("partition", "1")));
+
+        await dedup.InterruptAsync();
+        Assert.Equal(0, await dedup.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        await broker.InterruptAsync();
+        Assert.Equal(0, await broker.WaitForExitAsync(TimeSpan.FromSeconds(60)));
     }
 
     public void Dispose() => _dataDirectory.Dispose();

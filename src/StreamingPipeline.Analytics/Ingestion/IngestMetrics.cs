@@ -1,4 +1,4 @@
-using StreamingPipeline.Processing;
+using StreamingPipeline.Metering;
 
 namespace StreamingPipeline.Analytics.Ingestion;
 

@@ -23,6 +23,7 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
     private readonly RequestDispatcher _dispatcher;
     private readonly int _maxRequestBytes;
     private readonly ILogger _logger;
+    private readonly BrokerMetrics _metrics;
     // Records of at least this size (fetch responses) go to the socket straight from the read buffers, not through
     // _responseWriter: copying megabytes per fetch, and growing a per-connection buffer to hold them, cost more than a
     // gather write.
@@ -32,8 +33,9 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
     private readonly List<ArraySegment<byte>> _sendSegments = [];
     private byte[] _frame = ArrayPool<byte>.Shared.Rent(64 * 1024);
 
-    public KafkaConnection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, ILogger logger)
+    public KafkaConnection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, BrokerMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _socket = socket;
         _socket.NoDelay = true;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -116,6 +118,8 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
     /// <summary>Decodes and serves one request; false means the connection must close.</summary>
     private async ValueTask<bool> ServeAsync(int length, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        _metrics.AddBytesIn(length + SizePrefixBytes);
         var reader = new ProtocolReader(_frame.AsMemory(0, length));
         var apiKey = (ApiKey)reader.ReadInt16();
         var apiVersion = reader.ReadInt16();
@@ -177,6 +181,8 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
         {
             context.ReleaseResponseResources();
         }
+        // Counted once answered; a request that closes the connection (malformed, unsupported) is not.
+        _metrics.RequestServed(apiKey, response is null ? (short)0 : ResponseErrors.Of(response), System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return true;
     }
 
@@ -189,6 +195,7 @@ internal sealed partial class KafkaConnection : IAsyncDisposable
         header.Write(writer, ApiMessages.ResponseHeaderVersion(context.ApiKey, version));
         response.Write(writer, version);
         writer.PatchInt32(0, writer.Position - SizePrefixBytes);
+        _metrics.AddBytesOut(writer.Position);
         if (!writer.HasReferences)
         {
             await _stream.WriteAsync(writer.WrittenMemory, ct);

@@ -12,14 +12,16 @@ internal sealed partial class KafkaListener : IAsyncDisposable
     private RequestDispatcher? _dispatcher;
     private readonly int _maxRequestBytes;
     private readonly ILogger _logger;
+    private readonly BrokerMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, bool> _connections = new();
     private Task? _acceptLoop;
 
     /// <summary>Binds and listens at once, so the port is known before the handlers are built.</summary>
     /// <exception cref="BrokerStartException">Something else listens on <paramref name="endPoint"/> already, or the address is not usable.</exception>
-    public KafkaListener(IPEndPoint endPoint, int maxRequestBytes, ILogger logger)
+    public KafkaListener(IPEndPoint endPoint, int maxRequestBytes, BrokerMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         _maxRequestBytes = maxRequestBytes;
         _logger = logger;
         _socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -98,8 +100,16 @@ internal sealed partial class KafkaListener : IAsyncDisposable
     private async Task ServeAsync(Socket client, CancellationToken ct)
     {
         await Task.Yield();
-        await using var connection = new KafkaConnection(client, _dispatcher!, _maxRequestBytes, _logger);
-        await connection.RunAsync(ct);
+        _metrics.ConnectionOpened();
+        try
+        {
+            await using var connection = new KafkaConnection(client, _dispatcher!, _maxRequestBytes, _metrics, _logger);
+            await connection.RunAsync(ct);
+        }
+        finally
+        {
+            _metrics.ConnectionClosed();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Observability.Metrics;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -28,11 +29,12 @@ public static class BrokerCommand
         };
         var cleanerBuffer = CommonOptions.Size("--log-cleaner-buffer", "Memory of the log cleaner's offset map for compacted topics (log.cleaner.dedupe.buffer.size)", "32MiB");
         var cleanerBackoff = CommonOptions.Duration("--log-cleaner-backoff", "How long the log cleaner sleeps when no compacted partition needs cleaning", "15s");
+        var metricsListen = MetricsOptions.Listen(MetricsOptions.BrokerDefault);
         var verbosity = Verbosity.Create();
         var quiet = Verbosity.CreateQuiet();
         var command = new Command("broker", "Run the embedded Kafka-compatible broker (single node, durable) until Ctrl+C")
         {
-            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, cleanerBuffer, cleanerBackoff, verbosity, quiet,
+            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, cleanerBuffer, cleanerBackoff, metricsListen, verbosity, quiet,
         };
         partitions.Validators.Add(r =>
         {
@@ -83,6 +85,10 @@ public static class BrokerCommand
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!, parse.GetValue(quiet));
             var logger = loggers.CreateLogger("pipeline.broker");
             await using var broker = await EmbeddedBroker.StartAsync(options, loggers, ct);
+            var metrics = new PipelineMetrics();
+            metrics.AddBroker(broker);
+            metrics.SetStatus(ComponentNames.Broker, ComponentStatus.Running);
+            await using var metricsServer = await MetricsOptions.StartAsync(parse, metricsListen, metrics, loggers, ct);
             logger.LogInformation("Broker listening on {Bootstrap}, data in {DataDirectory}; Ctrl+C to stop", broker.BootstrapServers, options.DataDirectory);
             try
             {

@@ -8,6 +8,7 @@ using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Cli.Analytics;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Observability.Console;
+using StreamingPipeline.Observability.Metrics;
 using StreamingPipeline.Processing;
 
 namespace StreamingPipeline.Cli.Commands;
@@ -55,8 +56,9 @@ public static class IngestCommand
         var config = CommonOptions.Config("Extra librdkafka setting for the ingester's clients");
         var queryListen = QueryOptions.Listen("--query-listen", null);
         var authToken = QueryOptions.AuthToken("Bearer token the query API requires; needed for a non-loopback --query-listen");
+        var metricsListen = MetricsOptions.Listen(MetricsOptions.IngestDefault);
         var verbosity = Verbosity.Create();
-        foreach (var option in new Option[] { bootstrap, topic, dlqTopic, store, partitions, batchRecords, batchDelay, exitAtEnd, statsInterval, config, queryListen, authToken, verbosity })
+        foreach (var option in new Option[] { bootstrap, topic, dlqTopic, store, partitions, batchRecords, batchDelay, exitAtEnd, statsInterval, config, queryListen, authToken, metricsListen, verbosity })
         {
             command.Options.Add(option);
         }
@@ -89,14 +91,17 @@ public static class IngestCommand
                 return ExitCodes.Usage;
             }
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
-            return await RunAsync(location!, options, query, loggers, parse.GetValue(statsInterval), ct);
+            return await RunAsync(location!, options, query, loggers, parse.GetValue(statsInterval),
+                metrics => MetricsOptions.StartAsync(parse, metricsListen, metrics, loggers, ct), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(AnalyticsStoreLocation location, IngestOptions options, QueryServerOptions? query, ILoggerFactory loggers, TimeSpan statsInterval, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(AnalyticsStoreLocation location, IngestOptions options, QueryServerOptions? query, ILoggerFactory loggers, TimeSpan statsInterval,
+        Func<PipelineMetrics, Task<MetricsServer?>> serveMetrics, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger("pipeline.ingest");
+        var metrics = new PipelineMetrics();
         await using var store = location.CreateStore();
         IQueryStore? queryStore = null;
         QueryServer? queryServer = null;
@@ -110,12 +115,16 @@ public static class IngestCommand
                 ? await DuckDbQueryStore.OpenAsync(path, readOnly: false, cancellationToken)
                 : await PostgresQueryStore.OpenAsync(location.PostgresConnectionString!, cancellationToken);
             webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = options.BootstrapServers, DlqTopic = options.DlqTopic }, loggers);
-            queryServer = await QueryServer.StartAsync(queryStore, query with { AdditionalEndpoints = [webConsole.Map] }, loggers, cancellationToken);
+            // The query API's address serves the metrics too, as up's does.
+            queryServer = await QueryServer.StartAsync(queryStore, query with { AdditionalEndpoints = [MetricsEndpoints.For(metrics), webConsole.Map] }, loggers, cancellationToken);
         }
         using var webConsoleLifetime = webConsole;
         await using var queryStoreLifetime = queryStore;
         await using var queryServerLifetime = queryServer;
         var ingester = new AnalyticsIngester(store, options, loggers);
+        metrics.AddIngester(ingester.Metrics);
+        await using var metricsServer = await serveMetrics(metrics);
+        metrics.SetStatus(ComponentNames.Ingest, ComponentStatus.Running);
         var run = ingester.RunAsync(cancellationToken);
         try
         {

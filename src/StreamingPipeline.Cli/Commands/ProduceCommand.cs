@@ -10,6 +10,7 @@ using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Cli.Produce;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
+using StreamingPipeline.Observability.Metrics;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -103,12 +104,13 @@ public static class ProduceCommand
         var config = CommonOptions.Config("Extra producer (librdkafka) setting");
         var quiet = Verbosity.CreateQuiet("No progress display; only warnings and errors");
         var verbosity = Verbosity.Create();
+        var metricsListen = MetricsOptions.Listen(MetricsOptions.ProduceDefault);
 
         var command = new Command("produce", "Generate user events (with duplicates and malformed records) and write them to Kafka.")
         {
             bootstrap, topic, rate, count, duration, users, distribution, skew, sessions, duplicates, duplicateDelay,
             malformed, eventTimeStart, speedup, seed, window, slide, summary, truth, maxInFlight, maxPending,
-            deliveryTimeout, statsInterval, config, quiet, verbosity,
+            deliveryTimeout, statsInterval, config, metricsListen, quiet, verbosity,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -161,12 +163,14 @@ public static class ProduceCommand
                 return ExitCodes.Failure;
             }
             var logLevel = Verbosity.LevelOf(parseResult.GetValue(verbosity)!);
-            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), logLevel, cancellationToken);
+            return await RunAsync(generatorOptions, settings, ProgressDisplay.Detect(parseResult.GetValue(quiet)), parseResult.GetValue(statsInterval), logLevel,
+                (metrics, loggers) => MetricsOptions.StartAsync(parseResult, metricsListen, metrics, loggers, cancellationToken), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, LogLevel logLevel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(GeneratorOptions generatorOptions, ProducerSettings settings, ProgressMode mode, TimeSpan statsInterval, LogLevel logLevel,
+        Func<PipelineMetrics, ILoggerFactory, Task<MetricsServer?>> serveMetrics, CancellationToken cancellationToken)
     {
         // On a terminal the live table shows client errors and -q silences them, unless -v asks for detail; elsewhere
         // warnings go to stderr as log lines (the client's reconnect chatter only at -v debug).
@@ -183,6 +187,10 @@ public static class ProduceCommand
                 $"produce: topic={settings.Topic} bootstrap={settings.BootstrapServers} rate={(settings.Rate < 0 ? "unlimited" : settings.Rate.ToString(CultureInfo.InvariantCulture))} seed={generatorOptions.Seed} event_time_start={DateTimeOffset.FromUnixTimeMilliseconds(generatorOptions.EventTimeStart):O}"));
         }
         var producer = new EventProducer(generatorOptions, settings, TimeProvider.System, loggerFactory.CreateLogger("produce"));
+        var metrics = new PipelineMetrics();
+        metrics.AddGenerator(producer, settings.Rate);
+        await using var metricsServer = await serveMetrics(metrics, loggerFactory);
+        metrics.SetStatus(ComponentNames.Generator, ComponentStatus.Running);
         var run = producer.RunAsync(cancellationToken);
         await ProgressDisplay.ShowAsync(mode, producer, run, statsInterval);
         var outcome = await run;

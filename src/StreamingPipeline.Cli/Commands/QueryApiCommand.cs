@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Cli.Options;
 using StreamingPipeline.Observability.Console;
+using StreamingPipeline.Observability.Metrics;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -36,9 +37,12 @@ public static class QueryApiCommand
         {
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
             using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = parse.GetValue(bootstrap), DlqTopic = parse.GetValue(dlqTopic)! }, loggers);
+            var metrics = new PipelineMetrics();
+            metrics.Add(ComponentNames.Query, null, () => null);
             var options = new QueryServerOptions
             {
-                AdditionalEndpoints = [webConsole.Map],
+                // /metrics, /healthz and /readyz on the API's own address, as up serves them.
+                AdditionalEndpoints = [MetricsEndpoints.For(metrics), webConsole.Map],
                 Listen = QueryOptions.ParseListen(parse.GetValue(listen)!),
                 AuthToken = parse.GetValue(token),
                 Limits = new QueryLimits { Timeout = parse.GetValue(timeout), MaxRows = parse.GetValue(maxRows) },
@@ -50,6 +54,7 @@ public static class QueryApiCommand
             }
             await using var queryStore = await QueryStores.OpenAsync(parse.GetValue(store)!, ct);
             await using var server = await QueryServer.StartAsync(queryStore, options, loggers, ct);
+            metrics.SetStatus(ComponentNames.Query, ComponentStatus.Running);
             Console.WriteLine($"Web console on {server.Url}");
             Console.WriteLine($"Query API on {server.Url} — try: pipeline query --url {server.Url.AbsoluteUri.TrimEnd('/')} \"select * from \\\"user-events\\\" limit 10\"");
             try

@@ -109,6 +109,8 @@ public static class UpCommand
             using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = broker.BootstrapServers, DlqTopic = PipelineTopics[2].Name }, loggers);
             var verifying = parse.GetValue(verify);
             var metrics = new PipelineMetrics();
+            metrics.AddBroker(broker);
+            metrics.SetStatus(ComponentNames.Broker, ComponentStatus.Running);
             var processor = CreateDedup(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers);
             metrics.AddProcessor(ComponentNames.Dedup, processor.JobName, processor.Metrics);
             var ingester = new AnalyticsIngester(analytics, new IngestOptions

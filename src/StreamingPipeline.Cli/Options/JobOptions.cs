@@ -38,6 +38,7 @@ public sealed class JobOptions
         TransactionTimeout = CommonOptions.Duration("--transaction-timeout", "How soon the broker aborts a dead instance's open transaction", "10s");
         StatsInterval = CommonOptions.Duration("--stats-interval", "Interval of the plain status lines when output is not a terminal", "5s");
         Config = CommonOptions.Config("Extra librdkafka setting for the job's clients");
+        MetricsListen = MetricsOptions.Listen(job == "dedup" ? MetricsOptions.DedupDefault : MetricsOptions.ForwardDefault);
         Verbosity = Options.Verbosity.Create();
         Quiet = Options.Verbosity.CreateQuiet("Only warnings and errors, and no status display");
     }
@@ -84,6 +85,9 @@ public sealed class JobOptions
     /// <summary><c>--config</c>.</summary>
     public Option<string[]> Config { get; }
 
+    /// <summary><c>--metrics-listen</c>.</summary>
+    public Option<string> MetricsListen { get; }
+
     /// <summary><c>-v</c>.</summary>
     public Option<string> Verbosity { get; }
 
@@ -98,7 +102,7 @@ public sealed class JobOptions
         {
             options.Bootstrap, options.InputTopic, options.OutputTopic, options.DlqTopic, options.GroupId, options.InstanceId,
             options.StateDir, options.State, options.CommitInterval, options.MaxRecords, options.SessionTimeout,
-            options.TransactionTimeout, options.StatsInterval, options.Config, options.Verbosity, options.Quiet,
+            options.TransactionTimeout, options.StatsInterval, options.Config, options.MetricsListen, options.Verbosity, options.Quiet,
         })
         {
             command.Options.Add(option);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Observability.Metrics;
 using StreamingPipeline.Processing;
 
 namespace StreamingPipeline.Cli.Processing;
@@ -23,6 +24,10 @@ public static class JobRunner
             Environment.Exit(ExitCodes.Failure);
         });
         var processor = new StreamProcessor(job, settings, loggers);
+        var metrics = new PipelineMetrics();
+        metrics.AddProcessor(job.Name, job.Name, processor.Metrics);
+        await using var metricsServer = await MetricsOptions.StartAsync(parse, options.MetricsListen, metrics, loggers, cancellationToken);
+        metrics.SetStatus(job.Name, ComponentStatus.Running);
         var run = processor.RunAsync(cancellationToken);
         try
         {

@@ -1,5 +1,5 @@
 using Prometheus;
-using StreamingPipeline.Processing;
+using StreamingPipeline.Metering;
 
 namespace StreamingPipeline.Observability.Metrics;
 

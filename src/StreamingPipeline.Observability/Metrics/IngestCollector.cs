@@ -48,6 +48,6 @@ internal sealed class IngestCollector
         _endToEnd.Update();
     }
 
-    private static HistogramBridge Bridge(MetricFactory factory, Processing.LatencyHistogram source, string name, string help) =>
+    private static HistogramBridge Bridge(MetricFactory factory, Metering.LatencyHistogram source, string name, string help) =>
         new(source, factory.CreateHistogram(name, help, HistogramBridge.Configuration(source)));
 }

@@ -69,7 +69,10 @@ public sealed class MetricsServer : IAsyncDisposable
         catch (IOException ex)
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            throw new MetricsServerStartException($"metrics cannot be served on {listen}: {ex.Message}", ex);
+            throw new MetricsServerStartException($"metrics cannot be served on {listen}: {ex.Message}", ex)
+            {
+                AddressInUse = ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException,
+            };
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? $"http://{listen}";

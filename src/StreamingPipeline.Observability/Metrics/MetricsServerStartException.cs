@@ -14,6 +14,9 @@ public sealed class MetricsServerStartException : Exception
     {
     }
 
+    /// <summary>True when the address was refused because something else listens there.</summary>
+    public bool AddressInUse { get; init; }
+
     /// <summary>Creates the exception with its reason and cause.</summary>
     public MetricsServerStartException(string message, Exception innerException)
         : base(message, innerException)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Prometheus;
 using StreamingPipeline.Analytics.Ingestion;
+using StreamingPipeline.Broker;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Processing;
 
@@ -27,6 +28,13 @@ public sealed class PipelineMetrics
         _factory = Prometheus.Metrics.WithCustomRegistry(_registry);
         _componentUp = _factory.CreateGauge("pipeline_component_up", "1 while the component runs in this process, 0 when it is starting, stopped or failed.", "component");
         _registry.AddBeforeCollectCallback(Collect);
+    }
+
+    /// <summary>Registers the embedded broker; ready while it runs (it listens from the moment it started).</summary>
+    public void AddBroker(EmbeddedBroker broker)
+    {
+        var collector = new BrokerCollector(_factory, broker);
+        Add(ComponentNames.Broker, collector.Update, () => null);
     }
 
     /// <summary>Registers a job instance (<c>dedup</c>, <c>forward</c>); ready once it has partitions assigned and restored.</summary>

@@ -62,5 +62,6 @@ public sealed class HealthEndpointsTests
         var taken = new IPEndPoint(IPAddress.Loopback, first.Url.Port);
         var failure = await Assert.ThrowsAsync<MetricsServerStartException>(() => MetricsServer.StartAsync(metrics, taken, null, null, CancellationToken.None));
         Assert.Contains(taken.ToString(), failure.Message, StringComparison.Ordinal);
+        Assert.True(failure.AddressInUse);
     }
 }

@@ -1,6 +1,6 @@
 using Prometheus;
 using StreamingPipeline.Observability.Metrics;
-using StreamingPipeline.Processing;
+using StreamingPipeline.Metering;
 
 namespace StreamingPipeline.Observability.Tests.Metrics;
 

@@ -1,4 +1,4 @@
-namespace StreamingPipeline.Processing;
+namespace StreamingPipeline.Metering;
 
 /// <summary>
 /// Cumulative counts of durations in fixed buckets, with the sum of each bucket's values, recorded lock-free from any
