@@ -1,6 +1,6 @@
 using Prometheus;
-using StreamingPipeline.Observability.Metrics;
 using StreamingPipeline.Metering;
+using StreamingPipeline.Observability.Metrics;
 
 namespace StreamingPipeline.Observability.Tests.Metrics;
 
