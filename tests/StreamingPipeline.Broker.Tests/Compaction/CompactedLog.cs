@@ -32,7 +32,12 @@ internal sealed class CompactedLog : IAsyncDisposable
     public SortedDictionary<long, (string Key, string? Value)> Written { get; } = [];
 
     /// <summary>Opens <paramref name="directory"/> with a compacted topic of small segments (created on first open).</summary>
-    public static CompactedLog Open(string directory, IReadOnlyDictionary<string, string>? configs = null, long mapBytes = 1024 * 1024, TimeProvider? time = null)
+    public static CompactedLog Open(
+        string directory,
+        IReadOnlyDictionary<string, string>? configs = null,
+        long mapBytes = 1024 * 1024,
+        TimeProvider? time = null,
+        double ioBytesPerSecond = double.PositiveInfinity)
     {
         time ??= TimeProvider.System;
         var manager = LogManager.Open(directory, new LogConfig(), time, NullLoggerFactory.Instance);
@@ -52,7 +57,7 @@ internal sealed class CompactedLog : IAsyncDisposable
             var created = manager.CreateTopic(Topic, 1, settings, validateOnly: false);
             Assert.True(created.Succeeded, created.ErrorMessage);
         }
-        var cleaner = new LogCleaner(manager, new LogCleanerOptions { DedupeBufferBytes = mapBytes, Enabled = false }, time, NullLogger.Instance);
+        var cleaner = new LogCleaner(manager, new LogCleanerOptions { DedupeBufferBytes = mapBytes, Enabled = false, IoMaxBytesPerSecond = ioBytesPerSecond }, time, NullLogger.Instance);
         return new CompactedLog(manager, cleaner, time);
     }
 

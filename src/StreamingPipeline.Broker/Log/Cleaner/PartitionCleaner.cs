@@ -14,13 +14,15 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 internal sealed class PartitionCleaner
 {
     private readonly OffsetMap _map;
+    private readonly CleanerThrottle _throttle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<(int Start, int Length)> _retained = [];
 
-    public PartitionCleaner(OffsetMap map, TimeProvider time, ILogger logger)
+    public PartitionCleaner(OffsetMap map, CleanerThrottle throttle, TimeProvider time, ILogger logger)
     {
         _map = map;
+        _throttle = throttle;
         _time = time;
         _logger = logger;
     }
@@ -99,7 +101,7 @@ internal sealed class PartitionCleaner
             cancellationToken.ThrowIfCancellationRequested();
             var count = GroupSize(segments, index, toClean, config.SegmentBytes);
             var group = segments[index..(index + count)];
-            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, deleteHorizonMs, lastBatches, transactions);
+            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, deleteHorizonMs, lastBatches, transactions, cancellationToken);
             if (written < 0)
             {
                 LogCleanerMessages.SegmentsChanged(_logger, log.Topic, log.Partition);
@@ -139,6 +141,7 @@ internal sealed class PartitionCleaner
             using var cursor = segment.OpenCursor(0, segment.Size);
             while (cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var memory) == BatchReadStatus.Batch)
             {
+                _throttle.Throttle(memory.Length, cancellationToken);
                 var batch = memory.Span;
                 var header = new RecordBatchHeader(batch);
                 if (header.LastOffset < firstDirty || header.IsControl || header.CompressionType != 0
@@ -188,7 +191,8 @@ internal sealed class PartitionCleaner
         long endOffset,
         long deleteHorizonMs,
         HashSet<long> lastBatches,
-        TransactionTracker transactions)
+        TransactionTracker transactions,
+        CancellationToken cancellationToken)
     {
         var baseOffset = group[0].BaseOffset;
         var staging = Path.Combine(log.Directory, PartitionLog.CleaningDirectoryName(baseOffset, groupEnd));
@@ -212,7 +216,9 @@ internal sealed class PartitionCleaner
                     using var cursor = segment.OpenCursor(0, segment.Size);
                     while (cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var memory) == BatchReadStatus.Batch)
                     {
+                        var writtenBefore = writer.BytesWritten;
                         removed += CleanBatch(memory.Span, writer, endOffset, deletesExpired, lastBatches, transactions);
+                        _throttle.Throttle(memory.Length + writer.BytesWritten - writtenBefore, cancellationToken);
                     }
                 }
                 writer.Complete(lastModified);
