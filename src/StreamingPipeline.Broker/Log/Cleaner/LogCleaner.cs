@@ -17,6 +17,9 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 /// </remarks>
 internal sealed class LogCleaner : IAsyncDisposable
 {
+    /// <summary>The name of the cleaner's thread (also its name for the OS, as tools like top show it).</summary>
+    public const string ThreadName = "log-cleaner";
+
     private readonly LogManager _logs;
     private readonly LogCleanerOptions _options;
     private readonly TimeProvider _time;
@@ -58,8 +61,29 @@ internal sealed class LogCleaner : IAsyncDisposable
     public long TotalPasses => Interlocked.Read(ref _passes);
 
     /// <summary>Starts the loop.</summary>
-    public void Start() =>
-        _loop = Task.Factory.StartNew(() => Run(_stopping.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    public void Start()
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(_stopping.Token);
+                stopped.SetResult();
+            }
+            catch (Exception ex)
+            {
+                // Surfaces in DisposeAsync rather than taking the process down.
+                stopped.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = ThreadName,
+        };
+        _loop = stopped.Task;
+        thread.Start();
+    }
 
     /// <summary>Asks for a round now (whatever the backoff) and completes with what it did.</summary>
     public Task<LogCleaningRound> RunRoundAsync(CancellationToken cancellationToken = default)
