@@ -19,8 +19,9 @@ public static class CompactionBenchmark
 
     /// <summary>
     /// Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000] [loadDirtyRatio=0.5]
-    /// [cleanerIoRates=unlimited,8MiB] [rounds=1]. Each round runs the load with the cleaner off, then once per I/O rate
-    /// (log.cleaner.io.max.bytes.per.second) with it on, so every ratio compares runs taken minutes apart.
+    /// [cleanerIoRates=unlimited,4MiB] [rounds=1]. Each round runs the load with the cleaner off and once per I/O rate
+    /// (log.cleaner.io.max.bytes.per.second) with it on, in an order rotated from round to round, so every ratio
+    /// compares runs taken a minute or two apart.
     /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,7 +30,7 @@ public static class CompactionBenchmark
         var loadRecords = Arg(args, 2, 400_000);
         var loadKeys = Arg(args, 3, 20_000);
         var dirtyRatio = args.Length > 4 ? args[4] : "0.5";
-        var rates = (args.Length > 5 ? args[5] : "unlimited,8MiB").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rates = (args.Length > 5 ? args[5] : "unlimited,4MiB").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var rounds = Arg(args, 6, 1);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}; librdkafka {Library.VersionString}; load average {LoadAverage()}");
 
@@ -44,11 +45,20 @@ public static class CompactionBenchmark
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         for (var round = 1; round <= rounds; round++)
         {
-            var without = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, cleanerRate: null);
+            // The runs of a round go in a rotated order, so no setting always runs first (or right after a cleaning).
+            var results = new Dictionary<string, LoadResult>();
+            var settings = new List<string> { "off" };
+            settings.AddRange(rates);
+            for (var i = 0; i < settings.Count; i++)
+            {
+                var setting = settings[(i + round - 1) % settings.Count];
+                results[setting] = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, setting == "off" ? null : ParseRate(setting));
+            }
+            var without = results["off"];
             Console.WriteLine($"| {round} | off | {without.ProducePerSecond:N0} | {without.ConsumeOffsetsPerSecond:N0} | – | – | {without.CpuSeconds:F1} | – | {LoadAverage()} |");
             foreach (var rate in rates)
             {
-                var with = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, ParseRate(rate));
+                var with = results[rate];
                 Console.WriteLine(
                     $"| {round} | {rate} | {with.ProducePerSecond:N0} ({Change(with.ProducePerSecond, without.ProducePerSecond)}) | {with.ConsumeOffsetsPerSecond:N0} ({Change(with.ConsumeOffsetsPerSecond, without.ConsumeOffsetsPerSecond)}) " +
                     $"| {with.CleanedBytes / (1024.0 * 1024):F0} MiB in {with.CleanerPasses} passes | {with.Throttled.TotalSeconds:F1} s | {with.CpuSeconds:F1} | {with.CleanerCpuSeconds:F2} ({with.CleanerCpuSeconds / without.CpuSeconds * 100:F0} %) | {LoadAverage()} |");

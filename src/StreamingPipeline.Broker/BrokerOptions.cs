@@ -44,8 +44,8 @@ public sealed record BrokerOptions
     /// <summary>How long the log cleaner sleeps when no compacted partition needs cleaning (log.cleaner.backoff.ms).</summary>
     public TimeSpan LogCleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The default of <see cref="LogCleanerIoMaxBytesPerSecond"/>: 8 MiB/s (Kafka's is unlimited; see docs/BENCHMARKS.md).</summary>
-    public const double DefaultLogCleanerIoMaxBytesPerSecond = 8 * 1024 * 1024;
+    /// <summary>The default of <see cref="LogCleanerIoMaxBytesPerSecond"/>: 4 MiB/s (Kafka's is unlimited; see docs/BENCHMARKS.md).</summary>
+    public const double DefaultLogCleanerIoMaxBytesPerSecond = 4 * 1024 * 1024;
 
     /// <summary>
     /// Bytes per second the log cleaner may read plus write (log.cleaner.io.max.bytes.per.second), so a busy cleaner

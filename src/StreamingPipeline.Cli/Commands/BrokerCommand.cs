@@ -31,7 +31,7 @@ public static class BrokerCommand
         var cleanerIoRate = new Option<string>("--log-cleaner-io-rate")
         {
             Description = "Bytes per second the log cleaner may read plus write (log.cleaner.io.max.bytes.per.second; e.g. 8MiB, or unlimited)",
-            DefaultValueFactory = _ => "8MiB",
+            DefaultValueFactory = _ => "4MiB",
         };
         var verbosity = Verbosity.Create();
         var quiet = Verbosity.CreateQuiet();
