@@ -26,7 +26,7 @@ public static class StateSizeModel
     private const double KeysFamilyLz4Keep = 0.52;
     private const double ExpiryFamilyLz4Keep = 0.59;
     // With the hash key the compressible rest is only the varints, the trailer and the bucket value (no userId).
-    private const double HashKeysFamilyLz4Keep = 0.52;
+    private const double HashKeysFamilyLz4Keep = 0.40;
 
     // Per data block: its index entry (shortened separator, delta-encoded handle) and its 5-byte trailer.
     private const double IndexAndTrailerBytesPerBlock = 16;
