@@ -34,7 +34,7 @@ public static class StateSizeModel
 
     // Measured: the largest total-sst-files-size between compactions over the compacted size (levels overlapping,
     // expired keys not yet reached by a compaction, and with the bucket index the tombstones of their deletes).
-    private const double FilterSpaceAmplification = 1.5;
+    private const double FilterSpaceAmplification = 1.6;
     private const double BucketIndexSpaceAmplification = 1.5;
 
     // The store's settings (RocksDbBucketStateStore.Open). The memtable's whole-key bloom filter is 0.1 x its buffer.
@@ -148,7 +148,8 @@ public static class StateSizeModel
         {
             new("bloom filter (keys)", "10 bits/key, whole-key", "almost every lookup is a miss (a new event): the filter answers it without reading a block, ~1 % false positives"),
             new("optimize_filters_for_hits", "false", "misses are the common case; the bottommost level's filters are the ones that answer them"),
-            new("max_total_wal_size", "128MiB", "the meta family's checkpoint writes rarely fill its memtable; without a cap its WAL pins up to " + Format(estimate.WalBytesPerPartition) + " per partition"),
+            new("max_total_wal_size", Format(estimate.WalBytesPerPartition) + " (as shipped)", "the meta family's checkpoint writes rarely fill its memtable; without a cap its WAL would pin up to 4x all write buffers per partition"),
+            new("periodic_compaction_seconds", "86400 (as shipped)", "expired keys leave the disk only when a compaction rewrites their file; a partition whose traffic stops would otherwise keep its last window"),
         };
         if (indexAndFilterPerPartition > 256L << 20)
         {
@@ -161,8 +162,8 @@ public static class StateSizeModel
         {
             settings.Add(new("block_cache", "32MiB per partition (as shipped)", $"index and filters ({Format(indexAndFilterPerPartition)} per partition) live outside it in the table readers"));
         }
-        var writeBuffer = livePerPartition > 8L << 30 ? "128MiB" : "64MiB (as shipped)";
-        settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files for the random keys; each costs 2x in memory (active + flushing)"));
+        var writeBuffer = livePerPartition > 8L << 30 ? "64MiB" : "16MiB (as shipped)";
+        settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files and compactions for the random keys at large sizes; each costs 2.2x in memory (active + flushing, bloom filter)"));
         settings.Add(new("target_file_size_base", livePerPartition > 8L << 30 ? "128MiB" : "64MiB",
             $"{Format(livePerPartition)} of live SSTs per partition in files of this size"));
         settings.Add(new("level_compaction_dynamic_level_bytes", "true", "sizes the levels from the bottom, which bounds space amplification as the window fills and drains (the default since RocksDB 8.4)"));
