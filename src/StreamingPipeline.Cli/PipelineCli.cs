@@ -18,6 +18,8 @@ public static class PipelineCli
         root.Subcommands.Add(UpCommand.Create());
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(TopicsCommand.Create());
+        root.Subcommands.Add(ConsumeCommand.Create());
+        root.Subcommands.Add(GroupsCommand.Create());
         root.Subcommands.Add(ProduceCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
         root.Subcommands.Add(DedupCommand.Create());

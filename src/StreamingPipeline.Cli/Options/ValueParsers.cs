@@ -48,6 +48,14 @@ public static class ValueParsers
                     return ok;
                 });
                 break;
+            case Option<int?> o when o.CustomParser is null:
+                o.CustomParser = r => Parse(r, "a whole number", (string s, out int? v) =>
+                {
+                    var ok = int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed);
+                    v = parsed;
+                    return ok;
+                });
+                break;
             case Option<double> o when o.CustomParser is null:
                 o.CustomParser = r => Parse(r, "a number", (string s, out double v) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v));
                 break;
@@ -57,6 +65,9 @@ public static class ValueParsers
                 break;
             case Option<OutputFormat> o when o.CustomParser is null:
                 o.CustomParser = ParseEnum<OutputFormat>;
+                break;
+            case Option<MessageFormat> o when o.CustomParser is null:
+                o.CustomParser = ParseEnum<MessageFormat>;
                 break;
         }
         GuardValidators(option);

@@ -8,6 +8,8 @@ namespace StreamingPipeline.Cli.Output;
 /// <summary>Prints rows of named columns as a table, JSON or CSV.</summary>
 public static class RowPrinter
 {
+    private const int RedirectedWidth = 1000;
+
     /// <summary>Writes <paramref name="rows"/> to <paramref name="output"/> in <paramref name="format"/>.</summary>
     public static void Print(TextWriter output, OutputFormat format, IReadOnlyList<string> columns, IEnumerable<object?[]> rows)
     {
@@ -26,6 +28,11 @@ public static class RowPrinter
                 break;
             default:
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+                if (!ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected)
+                {
+                    // Not a terminal: Spectre would assume 80 columns and wrap cells; a file or a pipe has no width.
+                    console.Profile.Width = RedirectedWidth;
+                }
                 var table = new Table().Border(TableBorder.Simple);
                 foreach (var column in columns)
                 {
