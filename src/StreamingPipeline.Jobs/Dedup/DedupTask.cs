@@ -122,6 +122,17 @@ internal sealed partial class DedupTask : IPartitionTask
 
     public void OnAborted() => _operator?.Abort();
 
+    public StateStoreStats? GetStateStats() => _store?.GetStats();
+
+    public ValueTask DisposeAsync()
+    {
+        _operator?.Abort();
+        _store?.Dispose();
+        _store = null;
+        _operator = null;
+        return ValueTask.CompletedTask;
+    }
+
     private IBucketStateStore OpenStore()
     {
         var layout = DedupKey.LayoutName(KeyFormat);
@@ -136,15 +147,6 @@ internal sealed partial class DedupTask : IPartitionTask
             Directory.Delete(_context.StateDirectory, recursive: true);
             return StateStores.Open(_backend, _context.StateDirectory, layout);
         }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _operator?.Abort();
-        _store?.Dispose();
-        _store = null;
-        _operator = null;
-        return ValueTask.CompletedTask;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "partition {Partition}: {Reason}; rebuilding the state")]
