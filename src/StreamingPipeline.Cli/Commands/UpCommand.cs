@@ -10,6 +10,7 @@ using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Jobs.Dedup;
 using StreamingPipeline.Observability.Console;
+using StreamingPipeline.Observability.Metrics;
 using StreamingPipeline.Processing;
 using StreamingPipeline.Processing.State;
 
@@ -21,7 +22,8 @@ namespace StreamingPipeline.Cli.Commands;
 /// <c>--data-dir</c>) writing <c>output-user-events</c>, the ingester loading that topic into DuckDB
 /// (<c>--data-dir</c>/analytics.duckdb) and the query API with the web console on 127.0.0.1:9000 beside it (DuckDB allows one process per
 /// file, so the API lives in the ingester's process). <c>--verify</c> runs for <c>--duration</c> and checks the result
-/// (<see cref="UpVerifier"/>).
+/// (<see cref="UpVerifier"/>). The query API's address also serves /metrics, /healthz and /readyz of every component
+/// (docs/metrics.md).
 /// </summary>
 public static class UpCommand
 {
@@ -105,26 +107,39 @@ public static class UpCommand
             await analytics.OpenAsync(ct);
             await using var queryStore = await DuckDbQueryStore.OpenAsync(analyticsPath, readOnly: false, ct);
             using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = broker.BootstrapServers, DlqTopic = PipelineTopics[2].Name }, loggers);
-            await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
-            {
-                Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
-                AuthToken = parse.GetValue(authToken),
-                AdditionalEndpoints = [webConsole.Map],
-            }, loggers, ct);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var verifying = parse.GetValue(verify);
-            var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
-            var dedup = RunDedupAsync(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers, stop.Token);
+            var metrics = new PipelineMetrics();
+            var processor = CreateDedup(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers);
+            metrics.AddProcessor(ComponentNames.Dedup, processor.JobName, processor.Metrics);
             var ingester = new AnalyticsIngester(analytics, new IngestOptions
             {
                 BootstrapServers = broker.BootstrapServers,
                 Topic = PipelineTopics[1].Name,
                 DlqTopic = PipelineTopics[2].Name,
             }, loggers);
-            var ingest = RunIngesterAsync(ingester, loggers, stop.Token);
-            var generator = parse.GetValue(rate) > 0
-                ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
-                    verifying ? parse.GetValue(duration) : null, loggers, stop.Token)
+            metrics.AddIngester(ingester.Metrics);
+            var producer = parse.GetValue(rate) > 0
+                ? CreateGenerator(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
+                    verifying ? parse.GetValue(duration) : null, loggers)
+                : null;
+            if (producer is not null)
+            {
+                metrics.AddGenerator(producer, parse.GetValue(rate));
+            }
+            metrics.Add(ComponentNames.Query, null, () => null);
+            await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
+            {
+                Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
+                AuthToken = parse.GetValue(authToken),
+                AdditionalEndpoints = [MetricsEndpoints.For(metrics), webConsole.Map],
+            }, loggers, ct);
+            metrics.SetStatus(ComponentNames.Query, ComponentStatus.Running);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
+            var dedup = Tracked(metrics, ComponentNames.Dedup, RunDedupAsync(processor, loggers, stop.Token));
+            var ingest = Tracked(metrics, ComponentNames.Ingest, RunIngesterAsync(ingester, loggers, stop.Token));
+            var generator = producer is not null
+                ? Tracked(metrics, ComponentNames.Generator, RunGeneratorAsync(producer, loggers, stop.Token))
                 : Task.FromResult<(int, GeneratorSummary?)>((ExitCodes.Ok, null));
             var url = queryServer.Url.AbsoluteUri.TrimEnd('/');
             var urlOption = url == QueryCommand.DefaultUrl ? "" : $" --url {url}";
@@ -156,6 +171,7 @@ public static class UpCommand
             var dedupExit = await dedup;
             var ingestExit = await ingest;
             var (generatorResult, _) = await generator;
+            metrics.SetStatus(ComponentNames.Query, ComponentStatus.Stopped);
             await queryServer.StopAsync(CancellationToken.None);
             return exit != ExitCodes.Ok ? exit : dedupExit != ExitCodes.Ok ? dedupExit : ingestExit != ExitCodes.Ok ? ingestExit : generatorResult;
         });
@@ -182,10 +198,40 @@ public static class UpCommand
         }
     }
 
-    private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>Marks <paramref name="component"/> running now, and stopped or failed (by its exit code) when <paramref name="run"/> ends.</summary>
+    private static async Task<int> Tracked(PipelineMetrics metrics, string component, Task<int> run)
     {
-        var logger = loggers.CreateLogger("pipeline.dedup");
-        var processor = new StreamProcessor(
+        metrics.SetStatus(component, ComponentStatus.Running);
+        var exit = ExitCodes.Failure;
+        try
+        {
+            exit = await run;
+            return exit;
+        }
+        finally
+        {
+            metrics.SetStatus(component, exit == ExitCodes.Ok ? ComponentStatus.Stopped : ComponentStatus.Failed);
+        }
+    }
+
+    private static async Task<(int Exit, GeneratorSummary? Summary)> Tracked(PipelineMetrics metrics, string component, Task<(int Exit, GeneratorSummary? Summary)> run)
+    {
+        metrics.SetStatus(component, ComponentStatus.Running);
+        var exit = ExitCodes.Failure;
+        try
+        {
+            var result = await run;
+            exit = result.Exit;
+            return result;
+        }
+        finally
+        {
+            metrics.SetStatus(component, exit == ExitCodes.Ok ? ComponentStatus.Stopped : ComponentStatus.Failed);
+        }
+    }
+
+    private static StreamProcessor CreateDedup(string bootstrap, string stateDirectory, ILoggerFactory loggers) =>
+        new(
             new DedupJob(DedupWindow.Default, StateBackend.RocksDb),
             new ProcessingOptions
             {
@@ -197,6 +243,10 @@ public static class UpCommand
                 StateDirectory = stateDirectory,
             },
             loggers);
+
+    private static async Task<int> RunDedupAsync(StreamProcessor processor, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.dedup");
         try
         {
             await processor.RunAsync(ct);
@@ -231,10 +281,12 @@ public static class UpCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, ILoggerFactory loggers, CancellationToken ct)
+    private static EventProducer CreateGenerator(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("pipeline.generator");
-        var producer = new EventProducer(
+        logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
+            rate, PipelineTopics[0].Name, duplicates, malformed);
+        return new EventProducer(
             new GeneratorOptions
             {
                 Seed = Random.Shared.NextInt64(),
@@ -246,8 +298,11 @@ public static class UpCommand
             new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate, Duration = duration },
             TimeProvider.System,
             logger);
-        logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
-            rate, PipelineTopics[0].Name, duplicates, malformed);
+    }
+
+    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(EventProducer producer, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.generator");
         var outcome = await producer.RunAsync(ct);
         if (outcome.Error is not null)
         {
