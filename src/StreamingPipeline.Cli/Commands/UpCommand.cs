@@ -6,6 +6,7 @@ using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Cli.Up;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Jobs.Dedup;
@@ -31,6 +32,9 @@ public static class UpCommand
         ("output-user-events", 8),
         ("user-events-dlq", 1),
     ];
+
+    /// <summary>How often the status line is printed when stderr is not a terminal.</summary>
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -108,26 +112,40 @@ public static class UpCommand
                 Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
                 AuthToken = parse.GetValue(authToken),
             }, loggers, ct);
+            using var status = new UpStatus(broker.BootstrapServers, PipelineTopics[0].Name, PipelineTopics[1].Name, PipelineTopics[2].Name, queryStore);
+            var recovered = await status.DescribeRecoveredAsync(ct);
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var verifying = parse.GetValue(verify);
             var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
-            var dedup = RunDedupAsync(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers, stop.Token);
+            var dedup = RunDedupAsync(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), status, loggers, stop.Token);
             var ingester = new AnalyticsIngester(analytics, new IngestOptions
             {
                 BootstrapServers = broker.BootstrapServers,
                 Topic = PipelineTopics[1].Name,
                 DlqTopic = PipelineTopics[2].Name,
             }, loggers);
+            status.Ingest = ingester.Metrics;
             var ingest = RunIngesterAsync(ingester, loggers, stop.Token);
             var generator = parse.GetValue(rate) > 0
                 ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
-                    verifying ? parse.GetValue(duration) : null, loggers, stop.Token)
+                    verifying ? parse.GetValue(duration) : null, status, loggers, stop.Token)
                 : Task.FromResult<(int, GeneratorSummary?)>((ExitCodes.Ok, null));
             var url = queryServer.Url.AbsoluteUri.TrimEnd('/');
             var urlOption = url == QueryCommand.DefaultUrl ? "" : $" --url {url}";
             Console.WriteLine($"Query API on {url}/query/sql (Pinot's broker shape). Try:");
             Console.WriteLine($"  pipeline query{urlOption} 'select eventType, count(*) as events from user_events group by 1 order by 2 desc'");
             Console.WriteLine($"  pipeline query{urlOption} 'select * from \"user-events\" limit 10'");
+            status.TrackService("broker", broker.BootstrapServers);
+            status.Track("generator", parse.GetValue(rate) > 0 ? generator : null);
+            status.Track("dedup", dedup);
+            status.Track("ingest", ingest);
+            status.TrackService("query API", url);
+            var showStatus = !verifying && !parse.GetValue(quiet);
+            if (recovered is not null && !showStatus)
+            {
+                logger.LogInformation("{Recovered}", recovered);
+            }
+            var display = showStatus ? UpStatusDisplay.ShowAsync(status, recovered, Console.IsErrorRedirected, StatusInterval, ct) : Task.CompletedTask;
             var exit = ExitCodes.Ok;
             if (verifying)
             {
@@ -149,6 +167,7 @@ public static class UpCommand
                     logger.LogInformation("Stopping");
                 }
             }
+            await display;
             var dedupExit = await dedup;
             var ingestExit = await ingest;
             var (generatorResult, _) = await generator;
@@ -178,7 +197,7 @@ public static class UpCommand
         }
     }
 
-    private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, UpStatus status, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("pipeline.dedup");
         var processor = new StreamProcessor(
@@ -193,6 +212,7 @@ public static class UpCommand
                 StateDirectory = stateDirectory,
             },
             loggers);
+        status.Dedup = processor.Metrics;
         try
         {
             await processor.RunAsync(ct);
@@ -227,7 +247,7 @@ public static class UpCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, ILoggerFactory loggers, CancellationToken ct)
+    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, UpStatus status, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger("pipeline.generator");
         var producer = new EventProducer(
@@ -242,6 +262,7 @@ public static class UpCommand
             new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate, Duration = duration },
             TimeProvider.System,
             logger);
+        status.Generator = () => producer.Progress;
         logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
             rate, PipelineTopics[0].Name, duplicates, malformed);
         var outcome = await producer.RunAsync(ct);
