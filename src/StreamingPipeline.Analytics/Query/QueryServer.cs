@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,7 +20,8 @@ namespace StreamingPipeline.Analytics.Query;
 /// <c>GET /health</c> answers <c>OK</c>. It is a library type, not a command: <c>pipeline ingest --query-listen</c> and
 /// <c>pipeline up</c> host it beside the DuckDB ingester (DuckDB allows one writing process, so readers share its
 /// database instance), and <c>pipeline query-api</c> hosts it alone, typically over PostgreSQL. Binding an address other
-/// than loopback requires a bearer token; when a token is set, every request must carry it (401 otherwise).
+/// than loopback requires a bearer token; when a token is set, every request must carry it (401 otherwise), except
+/// endpoints marked <c>AllowAnonymous</c> (static pages that hold no data).
 /// </summary>
 public sealed class QueryServer : IAsyncDisposable
 {
@@ -69,7 +71,9 @@ public sealed class QueryServer : IAsyncDisposable
         var expected = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
         app.Use(async (context, next) =>
         {
-            if (expected is not null && !IsAuthorized(context.Request, expected))
+            // Endpoints marked AllowAnonymous (the web console's page and assets, which hold no data) load without
+            // the token so a browser can open them and then send it; everything else needs it.
+            if (expected is not null && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null && !IsAuthorized(context.Request, expected))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer";

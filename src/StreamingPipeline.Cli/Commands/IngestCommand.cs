@@ -7,6 +7,7 @@ using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Cli.Analytics;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Observability.Console;
 using StreamingPipeline.Processing;
 
 namespace StreamingPipeline.Cli.Commands;
@@ -99,6 +100,7 @@ public static class IngestCommand
         await using var store = location.CreateStore();
         IQueryStore? queryStore = null;
         QueryServer? queryServer = null;
+        WebConsole? webConsole = null;
         if (query is not null)
         {
             // The store opens (and migrates) first; for DuckDB the API's connections then join its database instance,
@@ -107,8 +109,10 @@ public static class IngestCommand
             queryStore = location.DuckDbPath is { } path
                 ? await DuckDbQueryStore.OpenAsync(path, readOnly: false, cancellationToken)
                 : await PostgresQueryStore.OpenAsync(location.PostgresConnectionString!, cancellationToken);
-            queryServer = await QueryServer.StartAsync(queryStore, query, loggers, cancellationToken);
+            webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = options.BootstrapServers, DlqTopic = options.DlqTopic }, loggers);
+            queryServer = await QueryServer.StartAsync(queryStore, query with { AdditionalEndpoints = [webConsole.Map] }, loggers, cancellationToken);
         }
+        using var webConsoleLifetime = webConsole;
         await using var queryStoreLifetime = queryStore;
         await using var queryServerLifetime = queryServer;
         var ingester = new AnalyticsIngester(store, options, loggers);

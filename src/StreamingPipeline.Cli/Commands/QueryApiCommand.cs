@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Observability.Console;
 
 namespace StreamingPipeline.Cli.Commands;
 
@@ -21,16 +22,23 @@ public static class QueryApiCommand
         var token = QueryOptions.AuthToken("Bearer token every request must carry; required for a non-loopback --listen");
         var timeout = QueryOptions.Timeout();
         var maxRows = QueryOptions.MaxRows();
-        var verbosity = Verbosity.Create();
-        var command = new Command("query-api", "Serve the Pinot-shaped SQL API (POST /query/sql) over a store until Ctrl+C")
+        var bootstrap = new Option<string?>("--bootstrap-servers", "-b", "--bootstrap-server")
         {
-            store, listen, token, timeout, maxRows, verbosity,
+            Description = "Kafka bootstrap servers the web console's topic, group and DLQ pages read (default: none, those pages say so)",
+        };
+        var dlqTopic = new Option<string>("--dlq-topic") { Description = "The DLQ topic the web console shows", DefaultValueFactory = _ => "user-events-dlq" };
+        var verbosity = Verbosity.Create();
+        var command = new Command("query-api", "Serve the Pinot-shaped SQL API (POST /query/sql) and the web console over a store until Ctrl+C")
+        {
+            store, listen, token, timeout, maxRows, bootstrap, dlqTopic, verbosity,
         };
         command.SetAction(async (parse, ct) =>
         {
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!);
+            using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = parse.GetValue(bootstrap), DlqTopic = parse.GetValue(dlqTopic)! }, loggers);
             var options = new QueryServerOptions
             {
+                AdditionalEndpoints = [webConsole.Map],
                 Listen = QueryOptions.ParseListen(parse.GetValue(listen)!),
                 AuthToken = parse.GetValue(token),
                 Limits = new QueryLimits { Timeout = parse.GetValue(timeout), MaxRows = parse.GetValue(maxRows) },
@@ -42,6 +50,7 @@ public static class QueryApiCommand
             }
             await using var queryStore = await QueryStores.OpenAsync(parse.GetValue(store)!, ct);
             await using var server = await QueryServer.StartAsync(queryStore, options, loggers, ct);
+            Console.WriteLine($"Web console on {server.Url}");
             Console.WriteLine($"Query API on {server.Url} — try: pipeline query --url {server.Url.AbsoluteUri.TrimEnd('/')} \"select * from \\\"user-events\\\" limit 10\"");
             try
             {

@@ -10,6 +10,7 @@ using StreamingPipeline.Cli.Up;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Jobs.Dedup;
+using StreamingPipeline.Observability.Console;
 using StreamingPipeline.Processing;
 using StreamingPipeline.Processing.State;
 
@@ -19,7 +20,7 @@ namespace StreamingPipeline.Cli.Commands;
 /// <c>pipeline up</c>: the embedded deployment in one process. It starts the broker with the pipeline's topics, the
 /// generator writing to <c>input-user-events</c> and the dedup job (24 h window, 30 min slide, RocksDB state under
 /// <c>--data-dir</c>) writing <c>output-user-events</c>, the ingester loading that topic into DuckDB
-/// (<c>--data-dir</c>/analytics.duckdb) and the query API on 127.0.0.1:9000 beside it (DuckDB allows one process per
+/// (<c>--data-dir</c>/analytics.duckdb) and the query API with the web console on 127.0.0.1:9000 beside it (DuckDB allows one process per
 /// file, so the API lives in the ingester's process). <c>--verify</c> runs for <c>--duration</c> and checks the result
 /// (<see cref="UpVerifier"/>).
 /// </summary>
@@ -107,10 +108,12 @@ public static class UpCommand
             await using var analytics = new DuckDbAnalyticsStore(analyticsPath);
             await analytics.OpenAsync(ct);
             await using var queryStore = await DuckDbQueryStore.OpenAsync(analyticsPath, readOnly: false, ct);
+            using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = broker.BootstrapServers, DlqTopic = PipelineTopics[2].Name }, loggers);
             await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
             {
                 Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
                 AuthToken = parse.GetValue(authToken),
+                AdditionalEndpoints = [webConsole.Map],
             }, loggers, ct);
             using var status = new UpStatus(broker.BootstrapServers, PipelineTopics[0].Name, PipelineTopics[1].Name, PipelineTopics[2].Name, queryStore);
             var recovered = await status.DescribeRecoveredAsync(ct);
@@ -132,6 +135,7 @@ public static class UpCommand
                 : Task.FromResult<(int, GeneratorSummary?)>((ExitCodes.Ok, null));
             var url = queryServer.Url.AbsoluteUri.TrimEnd('/');
             var urlOption = url == QueryCommand.DefaultUrl ? "" : $" --url {url}";
+            Console.WriteLine($"Web console on {url}/ (pipeline, topics, consumer groups, DLQ, SQL)");
             Console.WriteLine($"Query API on {url}/query/sql (Pinot's broker shape). Try:");
             Console.WriteLine($"  pipeline query{urlOption} 'select eventType, count(*) as events from user_events group by 1 order by 2 desc'");
             Console.WriteLine($"  pipeline query{urlOption} 'select * from \"user-events\" limit 10'");
