@@ -143,7 +143,7 @@ public static class UpCommand
             status.Track("generator", parse.GetValue(rate) > 0 ? generator : null);
             status.Track("dedup", dedup);
             status.Track("ingest", ingest);
-            status.TrackService("query API", url);
+            status.TrackService("query API", $"{url}/query/sql, web console {url}/");
             var showStatus = !verifying && !parse.GetValue(quiet);
             if (recovered is not null && !showStatus)
             {
