@@ -1,3 +1,5 @@
+using StreamingPipeline.Processing.State;
+
 namespace StreamingPipeline.Processing;
 
 /// <summary>
@@ -25,4 +27,10 @@ public interface IPartitionTask : IAsyncDisposable
 
     /// <summary>The transaction aborted or its outcome is unknown: drop staged state. The task is disposed next.</summary>
     void OnAborted();
+
+    /// <summary>
+    /// Sizes of the task's committed state, for the metrics; null when it keeps none. Called on the processing thread
+    /// between batches, about once a second.
+    /// </summary>
+    StateStoreStats? GetStateStats() => null;
 }

@@ -8,10 +8,11 @@ namespace StreamingPipeline.Processing;
 /// </summary>
 internal sealed class PartitionTaskRunner : ITaskOutput
 {
-    private readonly List<(bool DeadLetter, Message<byte[], byte[]> Message)> _pending = [];
+    private readonly List<(string? DeadLetterCode, Message<byte[], byte[]> Message)> _pending = [];
     private readonly TopicPartition _output;
     private readonly TopicPartition _dlq;
     private readonly ProcessingMetrics _metrics;
+    private readonly PartitionMetrics _partitionMetrics;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivered;
     private IProducer<byte[], byte[]>? _producer;
     private long _sent;
@@ -27,6 +28,7 @@ internal sealed class PartitionTaskRunner : ITaskOutput
         // The DLQ record goes where the producer's partitioner puts its key, so a DLQ of any partition count works.
         _dlq = new TopicPartition(context.DlqTopic, Partition.Any);
         _metrics = metrics;
+        _partitionMetrics = metrics.Partition(context.InputTopic, context.Partition);
         _onDelivered = OnDelivered;
     }
 
@@ -35,6 +37,9 @@ internal sealed class PartitionTaskRunner : ITaskOutput
     public TaskContext Context { get; }
 
     public TopicPartition Input { get; }
+
+    /// <summary>This partition's counters, lag and state.</summary>
+    public PartitionMetrics Metrics => _partitionMetrics;
 
     /// <summary>The input offset to commit with the open transaction: after the last record processed in it (null if none).</summary>
     public long? NextOffset { get; private set; }
@@ -85,14 +90,15 @@ internal sealed class PartitionTaskRunner : ITaskOutput
             {
                 // Whatever the failed call emitted is dropped, so the record's outcome is exactly one dead letter.
                 _pending.Clear();
-                _pending.Add((true, DeadLetterMessages.Create(record, DeadLetterHeaders.ExceptionCode, $"{ex.GetType().FullName}: {ex.Message}")));
+                _pending.Add((DeadLetterHeaders.ExceptionCode, DeadLetterMessages.Create(record, DeadLetterHeaders.ExceptionCode, $"{ex.GetType().FullName}: {ex.Message}")));
             }
-            foreach (var (deadLetter, message) in _pending)
+            foreach (var (deadLetterCode, message) in _pending)
             {
-                if (deadLetter)
+                if (deadLetterCode is not null)
                 {
                     Send(_dlq, message);
                     deadLettered++;
+                    _metrics.AddDeadLetter(deadLetterCode);
                 }
                 else
                 {
@@ -106,16 +112,17 @@ internal sealed class PartitionTaskRunner : ITaskOutput
         _metrics.AddConsumed(records.Count);
         _metrics.AddEmitted(emitted);
         _metrics.AddDeadLettered(deadLettered);
+        _partitionMetrics.Add(records.Count, emitted, deadLettered);
     }
 
     /// <inheritdoc />
     public void Emit(byte[]? key, byte[]? value, long timestampMs, Headers? headers = null)
     {
-        _pending.Add((false, new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = headers }));
+        _pending.Add((null, new Message<byte[], byte[]> { Key = key!, Value = value!, Timestamp = new Timestamp(timestampMs, TimestampType.CreateTime), Headers = headers }));
     }
 
     /// <inheritdoc />
-    public void DeadLetter(InputRecord record, string code, string detail) => _pending.Add((true, DeadLetterMessages.Create(record, code, detail)));
+    public void DeadLetter(InputRecord record, string code, string detail) => _pending.Add((code, DeadLetterMessages.Create(record, code, detail)));
 
     /// <summary>Waits until every record sent in this transaction is acknowledged (they are once the commit returned).</summary>
     public bool WaitForDeliveries(TimeSpan timeout)

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+
 namespace StreamingPipeline.Processing;
 
 /// <summary>Live counters of a <see cref="StreamProcessor"/>, safe to read from any thread (status line, benchmarks).</summary>
@@ -5,6 +8,8 @@ public sealed class ProcessingMetrics
 {
     private const int LatencySamples = 8192;
     private readonly double[] _commitLatencies = new double[LatencySamples];
+    private readonly ConcurrentDictionary<int, PartitionMetrics> _partitions = new();
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _deadLettersByReason = new(StringComparer.Ordinal);
     private long _consumed;
     private long _emitted;
     private long _deadLettered;
@@ -46,6 +51,16 @@ public sealed class ProcessingMetrics
     /// <summary>Input partitions assigned to this instance.</summary>
     public int AssignedPartitions => Volatile.Read(ref _assigned);
 
+    /// <summary>Commit latencies (send offsets + commit) in buckets, for the metrics endpoint.</summary>
+    public LatencyHistogram CommitLatency { get; } = new();
+
+    /// <summary>Every input partition this instance has run a task for, with its counters (assigned now or earlier).</summary>
+    public IReadOnlyCollection<PartitionMetrics> Partitions => [.. _partitions.Values.OrderBy(p => p.Partition)];
+
+    /// <summary>Dead letters so far by reason (the DLQ record's code header, e.g. <c>invalid_json</c>).</summary>
+    public IReadOnlyDictionary<string, long> DeadLettersByReason =>
+        _deadLettersByReason.ToDictionary(e => e.Key, e => Interlocked.Read(ref e.Value.Value), StringComparer.Ordinal);
+
     /// <summary>The p-th percentile (0..100) of the recent commit latencies (send offsets + commit), milliseconds.</summary>
     public double CommitLatencyPercentile(double p)
     {
@@ -61,6 +76,14 @@ public sealed class ProcessingMetrics
         }
         Array.Sort(samples);
         return samples[Math.Clamp((int)Math.Ceiling(p / 100 * samples.Length) - 1, 0, samples.Length - 1)];
+    }
+
+    internal PartitionMetrics Partition(string topic, int partition) => _partitions.GetOrAdd(partition, p => new PartitionMetrics(topic, p));
+
+    internal void AddDeadLetter(string reason)
+    {
+        var counter = _deadLettersByReason.GetOrAdd(reason, _ => new StrongBox<long>());
+        Interlocked.Increment(ref counter.Value);
     }
 
     internal void AddConsumed(long count) => Interlocked.Add(ref _consumed, count);
@@ -81,6 +104,7 @@ public sealed class ProcessingMetrics
     {
         Interlocked.Increment(ref _commits);
         Interlocked.Add(ref _committedRecords, records);
+        CommitLatency.Record(latencyMs / 1000);
         lock (_commitLatencies)
         {
             _commitLatencies[_latencyCount % LatencySamples] = latencyMs;

@@ -42,6 +42,9 @@ public sealed class StreamProcessor
     /// <summary>The live counters.</summary>
     public ProcessingMetrics Metrics { get; } = new();
 
+    /// <summary>The job's name (<c>dedup</c>, <c>forward</c>), the <c>job</c> label of its metrics.</summary>
+    public string JobName => _job.Name;
+
     /// <summary>The producer's transactional id, <c>&lt;group&gt;-&lt;instance&gt;</c>.</summary>
     public string TransactionalId { get; }
 
@@ -459,6 +462,7 @@ public sealed class StreamProcessor
             LoggerFactory = _loggers,
         };
         var runner = new PartitionTaskRunner(_job.CreateTask(context), context, Metrics);
+        runner.Metrics.SetAssigned(true);
         if (_inTransaction)
         {
             runner.BeginTransaction(_producer!);
@@ -487,8 +491,10 @@ public sealed class StreamProcessor
     private async Task RestoreAsync(PartitionTaskRunner runner)
     {
         await Task.Yield();
+        var started = Stopwatch.GetTimestamp();
         using var restore = new OutputRestoreContext(_options, runner.Context.Partition);
         await runner.Task.RestoreAsync(restore, _stopping);
+        runner.Metrics.SetRestore(Stopwatch.GetElapsedTime(started));
     }
 
     private void DisposeTasks(List<int> partitions)
@@ -497,6 +503,7 @@ public sealed class StreamProcessor
         {
             if (_runners.Remove(partition, out var runner))
             {
+                runner.Metrics.SetAssigned(false);
                 try
                 {
                     runner.Task.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -509,6 +516,10 @@ public sealed class StreamProcessor
         }
     }
 
+    /// <summary>
+    /// Measures the lag per partition and samples each task's state size, between batches on the processing thread
+    /// (the tasks' stores are single-threaded). Under read_committed the client's high watermark is the last stable offset.
+    /// </summary>
     private void UpdateLag()
     {
         var consumer = _consumer!;
@@ -519,7 +530,21 @@ public sealed class StreamProcessor
             var end = consumer.GetWatermarkOffsets(runner.Input).High;
             if (position != Offset.Unset && end != Offset.Unset)
             {
-                lag += Math.Max(0, end.Value - position.Value);
+                var partitionLag = Math.Max(0, end.Value - position.Value);
+                runner.Metrics.SetLag(partitionLag);
+                lag += partitionLag;
+            }
+            try
+            {
+                if (runner.Task.GetStateStats() is { } stats)
+                {
+                    runner.Metrics.SetState(stats);
+                }
+            }
+            catch (IOException ex)
+            {
+                // A state file compacted away while its size was read: the next sample gets it.
+                _logger.LogDebug("partition {Partition}: state size not sampled: {Error}", runner.Context.Partition, ex.Message);
             }
         }
         Metrics.SetLag(lag);

@@ -174,9 +174,14 @@ public sealed class AnalyticsIngester
                 if (result is { IsPartitionEOF: true })
                 {
                     atEnd.Add(result.Partition.Value);
-                    if (_options.StopAtEnd && atEnd.Count == partitions.Count)
+                    if (atEnd.Count == partitions.Count)
                     {
-                        break;
+                        // At the end of every partition: caught up, whatever the sampled lag said last.
+                        Metrics.SetLag(0);
+                        if (_options.StopAtEnd)
+                        {
+                            break;
+                        }
                     }
                 }
                 else if (result is not null)
@@ -198,7 +203,8 @@ public sealed class AnalyticsIngester
                 if (now >= nextLag)
                 {
                     nextLag = now + (long)LagInterval.TotalMilliseconds;
-                    Metrics.SetLag(Lag(consumer, partitions));
+                    var (lag, measured) = Lag(consumer, partitions);
+                    Metrics.SetLag(lag, measured);
                 }
             }
             if (batch.RecordCount > 0)
@@ -234,7 +240,7 @@ public sealed class AnalyticsIngester
         var parsed = UserEventParser.Parse(value ?? []);
         if (parsed.IsValid)
         {
-            batch.AddEvent(new IngestedEvent(parsed.Event, result.Partition.Value, result.Offset.Value));
+            batch.AddEvent(new IngestedEvent(parsed.Event, result.Partition.Value, result.Offset.Value) { RecordTimestamp = result.Message.Timestamp.UnixTimestampMs });
             return;
         }
         batch.AddDeadLetter(
@@ -252,9 +258,11 @@ public sealed class AnalyticsIngester
             parsed.ToString());
     }
 
-    private static long Lag(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    /// <summary>The lag over <paramref name="partitions"/>, and whether every partition's position and end were known.</summary>
+    private static (long Lag, bool Measured) Lag(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
         long lag = 0;
+        var measured = true;
         foreach (var partition in partitions)
         {
             var end = consumer.GetWatermarkOffsets(partition).High;
@@ -263,8 +271,12 @@ public sealed class AnalyticsIngester
             {
                 lag += Math.Max(0, end.Value - position.Value);
             }
+            else
+            {
+                measured = false;
+            }
         }
-        return lag;
+        return (lag, measured);
     }
 
     private async Task CommitAsync(IngestBatch batch, IProducer<byte[], byte[]> dlq)

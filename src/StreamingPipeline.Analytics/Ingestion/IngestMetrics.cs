@@ -1,3 +1,5 @@
+using StreamingPipeline.Processing;
+
 namespace StreamingPipeline.Analytics.Ingestion;
 
 /// <summary>Live counters of an <see cref="AnalyticsIngester"/>, safe to read from any thread (status line, tests, benchmarks).</summary>
@@ -12,6 +14,7 @@ public sealed class IngestMetrics
     private long _commits;
     private long _lag;
     private int _assigned;
+    private int _caughtUp;
 
     /// <summary>Records consumed (events, duplicates and dead letters), including ones of the batch not yet committed.</summary>
     public long Consumed => Interlocked.Read(ref _consumed);
@@ -34,6 +37,20 @@ public sealed class IngestMetrics
     /// <summary>Partitions this instance ingests.</summary>
     public int AssignedPartitions => Volatile.Read(ref _assigned);
 
+    /// <summary>Whether the ingester has once reached the end of every assigned partition (its lag measured at 0).</summary>
+    public bool CaughtUpOnce => Volatile.Read(ref _caughtUp) != 0;
+
+    /// <summary>Batch commit latencies (DLQ + database) in buckets, for the metrics endpoint.</summary>
+    public LatencyHistogram CommitLatency { get; } = new();
+
+    /// <summary>
+    /// Per row: from the Kafka timestamp of the record it was read from to the database commit that made it visible.
+    /// </summary>
+    public LatencyHistogram Freshness { get; } = new();
+
+    /// <summary>Per row: from the event's own timestamp to the database commit that made it visible (end-to-end latency).</summary>
+    public LatencyHistogram EndToEnd { get; } = new();
+
     /// <summary>The p-th percentile (0..100) of recent batch commit latencies (DLQ + database), milliseconds.</summary>
     public double CommitLatencyPercentile(double p) => _commitLatencies.Percentile(p);
 
@@ -45,7 +62,14 @@ public sealed class IngestMetrics
 
     internal void AddConsumed(long count) => Interlocked.Add(ref _consumed, count);
 
-    internal void SetLag(long lag) => Interlocked.Exchange(ref _lag, lag);
+    internal void SetLag(long lag, bool measured = true)
+    {
+        Interlocked.Exchange(ref _lag, lag);
+        if (measured && lag == 0 && AssignedPartitions > 0)
+        {
+            Volatile.Write(ref _caughtUp, 1);
+        }
+    }
 
     internal void SetAssigned(int count) => Volatile.Write(ref _assigned, count);
 
@@ -56,8 +80,17 @@ public sealed class IngestMetrics
         Interlocked.Add(ref _deadLettered, batch.DeadLetters.Count);
         Interlocked.Increment(ref _commits);
         _commitLatencies.Add(latencyMs);
+        CommitLatency.Record(latencyMs / 1000);
         // A few samples per batch keep the cost flat; which ones does not matter for percentiles over many batches.
         var events = batch.Events;
+        foreach (var ingested in events)
+        {
+            EndToEnd.Record((committedAtUnixMs - ingested.Event.Timestamp) / 1000.0);
+            if (ingested.RecordTimestamp > 0)
+            {
+                Freshness.Record((committedAtUnixMs - ingested.RecordTimestamp) / 1000.0);
+            }
+        }
         var step = Math.Max(1, events.Count / 64);
         for (var i = 0; i < events.Count; i += step)
         {

@@ -6,4 +6,8 @@ namespace StreamingPipeline.Analytics.Ingestion;
 /// <param name="Event">The parsed event.</param>
 /// <param name="Partition">The source partition (column <c>kafkaPartition</c>).</param>
 /// <param name="Offset">The source offset (column <c>kafkaOffset</c>).</param>
-public readonly record struct IngestedEvent(UserEvent Event, int Partition, long Offset);
+public readonly record struct IngestedEvent(UserEvent Event, int Partition, long Offset)
+{
+    /// <summary>The Kafka record's timestamp (Unix ms), for the freshness metric; 0 when unknown.</summary>
+    public long RecordTimestamp { get; init; }
+}

@@ -11,6 +11,7 @@ using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Jobs.Dedup;
 using StreamingPipeline.Observability.Console;
+using StreamingPipeline.Observability.Metrics;
 using StreamingPipeline.Processing;
 using StreamingPipeline.Processing.State;
 
@@ -22,7 +23,8 @@ namespace StreamingPipeline.Cli.Commands;
 /// <c>--data-dir</c>) writing <c>output-user-events</c>, the ingester loading that topic into DuckDB
 /// (<c>--data-dir</c>/analytics.duckdb) and the query API with the web console on 127.0.0.1:9000 beside it (DuckDB allows one process per
 /// file, so the API lives in the ingester's process). <c>--verify</c> runs for <c>--duration</c> and checks the result
-/// (<see cref="UpVerifier"/>).
+/// (<see cref="UpVerifier"/>). The query API's address also serves /metrics, /healthz and /readyz of every component
+/// (docs/metrics.md).
 /// </summary>
 public static class UpCommand
 {
@@ -109,29 +111,44 @@ public static class UpCommand
             await analytics.OpenAsync(ct);
             await using var queryStore = await DuckDbQueryStore.OpenAsync(analyticsPath, readOnly: false, ct);
             using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = broker.BootstrapServers, DlqTopic = PipelineTopics[2].Name }, loggers);
-            await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
-            {
-                Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
-                AuthToken = parse.GetValue(authToken),
-                AdditionalEndpoints = [webConsole.Map],
-            }, loggers, ct);
+            var verifying = parse.GetValue(verify);
             using var status = new UpStatus(broker.BootstrapServers, PipelineTopics[0].Name, PipelineTopics[1].Name, PipelineTopics[2].Name, queryStore);
             var recovered = await status.DescribeRecoveredAsync(ct);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var verifying = parse.GetValue(verify);
-            var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
-            var dedup = RunDedupAsync(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), status, loggers, stop.Token);
+            var metrics = new PipelineMetrics();
+            var processor = CreateDedup(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers);
+            metrics.AddProcessor(ComponentNames.Dedup, processor.JobName, processor.Metrics);
+            status.Dedup = processor.Metrics;
             var ingester = new AnalyticsIngester(analytics, new IngestOptions
             {
                 BootstrapServers = broker.BootstrapServers,
                 Topic = PipelineTopics[1].Name,
                 DlqTopic = PipelineTopics[2].Name,
             }, loggers);
+            metrics.AddIngester(ingester.Metrics);
             status.Ingest = ingester.Metrics;
-            var ingest = RunIngesterAsync(ingester, loggers, stop.Token);
-            var generator = parse.GetValue(rate) > 0
-                ? RunGeneratorAsync(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
-                    verifying ? parse.GetValue(duration) : null, status, loggers, stop.Token)
+            var producer = parse.GetValue(rate) > 0
+                ? CreateGenerator(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
+                    verifying ? parse.GetValue(duration) : null, loggers)
+                : null;
+            if (producer is not null)
+            {
+                metrics.AddGenerator(producer, parse.GetValue(rate));
+                status.Generator = () => producer.Progress;
+            }
+            metrics.Add(ComponentNames.Query, null, () => null);
+            await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
+            {
+                Listen = QueryOptions.ParseListen(parse.GetValue(queryListen)!),
+                AuthToken = parse.GetValue(authToken),
+                AdditionalEndpoints = [MetricsEndpoints.For(metrics), webConsole.Map],
+            }, loggers, ct);
+            metrics.SetStatus(ComponentNames.Query, ComponentStatus.Running);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var dlqStart = verifying ? UpVerifier.DlqEndOffset(broker.BootstrapServers, PipelineTopics[2].Name) : 0;
+            var dedup = Tracked(metrics, ComponentNames.Dedup, RunDedupAsync(processor, loggers, stop.Token));
+            var ingest = Tracked(metrics, ComponentNames.Ingest, RunIngesterAsync(ingester, loggers, stop.Token));
+            var generator = producer is not null
+                ? Tracked(metrics, ComponentNames.Generator, RunGeneratorAsync(producer, loggers, stop.Token))
                 : Task.FromResult<(int, GeneratorSummary?)>((ExitCodes.Ok, null));
             var url = queryServer.Url.AbsoluteUri.TrimEnd('/');
             var urlOption = url == QueryCommand.DefaultUrl ? "" : $" --url {url}";
@@ -140,7 +157,7 @@ public static class UpCommand
             Console.WriteLine($"  pipeline query{urlOption} 'select eventType, count(*) as events from user_events group by 1 order by 2 desc'");
             Console.WriteLine($"  pipeline query{urlOption} 'select * from \"user-events\" limit 10'");
             status.TrackService("broker", broker.BootstrapServers);
-            status.Track("generator", parse.GetValue(rate) > 0 ? generator : null);
+            status.Track("generator", producer is not null ? generator : null);
             status.Track("dedup", dedup);
             status.Track("ingest", ingest);
             status.TrackService("query API", $"{url}/query/sql, web console {url}/");
@@ -175,6 +192,7 @@ public static class UpCommand
             var dedupExit = await dedup;
             var ingestExit = await ingest;
             var (generatorResult, _) = await generator;
+            metrics.SetStatus(ComponentNames.Query, ComponentStatus.Stopped);
             await queryServer.StopAsync(CancellationToken.None);
             return exit != ExitCodes.Ok ? exit : dedupExit != ExitCodes.Ok ? dedupExit : ingestExit != ExitCodes.Ok ? ingestExit : generatorResult;
         });
@@ -201,10 +219,40 @@ public static class UpCommand
         }
     }
 
-    private static async Task<int> RunDedupAsync(string bootstrap, string stateDirectory, UpStatus status, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>Marks <paramref name="component"/> running now, and stopped or failed (by its exit code) when <paramref name="run"/> ends.</summary>
+    private static async Task<int> Tracked(PipelineMetrics metrics, string component, Task<int> run)
     {
-        var logger = loggers.CreateLogger("pipeline.dedup");
-        var processor = new StreamProcessor(
+        metrics.SetStatus(component, ComponentStatus.Running);
+        var exit = ExitCodes.Failure;
+        try
+        {
+            exit = await run;
+            return exit;
+        }
+        finally
+        {
+            metrics.SetStatus(component, exit == ExitCodes.Ok ? ComponentStatus.Stopped : ComponentStatus.Failed);
+        }
+    }
+
+    private static async Task<(int Exit, GeneratorSummary? Summary)> Tracked(PipelineMetrics metrics, string component, Task<(int Exit, GeneratorSummary? Summary)> run)
+    {
+        metrics.SetStatus(component, ComponentStatus.Running);
+        var exit = ExitCodes.Failure;
+        try
+        {
+            var result = await run;
+            exit = result.Exit;
+            return result;
+        }
+        finally
+        {
+            metrics.SetStatus(component, exit == ExitCodes.Ok ? ComponentStatus.Stopped : ComponentStatus.Failed);
+        }
+    }
+
+    private static StreamProcessor CreateDedup(string bootstrap, string stateDirectory, ILoggerFactory loggers) =>
+        new(
             new DedupJob(DedupWindow.Default, StateBackend.RocksDb),
             new ProcessingOptions
             {
@@ -216,7 +264,10 @@ public static class UpCommand
                 StateDirectory = stateDirectory,
             },
             loggers);
-        status.Dedup = processor.Metrics;
+
+    private static async Task<int> RunDedupAsync(StreamProcessor processor, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.dedup");
         try
         {
             await processor.RunAsync(ct);
@@ -251,10 +302,12 @@ public static class UpCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, UpStatus status, ILoggerFactory loggers, CancellationToken ct)
+    private static EventProducer CreateGenerator(string bootstrap, double rate, double duplicates, double malformed, TimeSpan? duration, ILoggerFactory loggers)
     {
         var logger = loggers.CreateLogger("pipeline.generator");
-        var producer = new EventProducer(
+        logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
+            rate, PipelineTopics[0].Name, duplicates, malformed);
+        return new EventProducer(
             new GeneratorOptions
             {
                 Seed = Random.Shared.NextInt64(),
@@ -266,9 +319,11 @@ public static class UpCommand
             new ProducerSettings { BootstrapServers = bootstrap, Topic = PipelineTopics[0].Name, Rate = rate, Duration = duration },
             TimeProvider.System,
             logger);
-        status.Generator = () => producer.Progress;
-        logger.LogInformation("Generator sending {Rate} events/s to {Topic} ({Duplicates:P0} duplicates, {Malformed:P1} malformed)",
-            rate, PipelineTopics[0].Name, duplicates, malformed);
+    }
+
+    private static async Task<(int Exit, GeneratorSummary? Summary)> RunGeneratorAsync(EventProducer producer, ILoggerFactory loggers, CancellationToken ct)
+    {
+        var logger = loggers.CreateLogger("pipeline.generator");
         var outcome = await producer.RunAsync(ct);
         if (outcome.Error is not null)
         {

@@ -120,6 +120,8 @@ internal sealed partial class DedupTask : IPartitionTask
 
     public void OnAborted() => _operator?.Abort();
 
+    public StateStoreStats? GetStateStats() => _store?.GetStats();
+
     public ValueTask DisposeAsync()
     {
         _operator?.Abort();

@@ -232,7 +232,9 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             memtables += long.TryParse(_db.GetProperty("rocksdb.cur-size-all-mem-tables", family), out var bytes) ? bytes : 0;
         }
         var onDisk = new DirectoryInfo(_directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        return new StateStoreStats(_countByBucket.Values.Sum(), _countByBucket.Count, onDisk, memtables);
+        // The three column families share one block cache: its usage is read once.
+        var blockCache = long.TryParse(_db.GetProperty("rocksdb.block-cache-usage", _keys), out var cached) ? cached : 0;
+        return new StateStoreStats(_countByBucket.Values.Sum(), _countByBucket.Count, onDisk, memtables) { BlockCacheBytes = blockCache };
     }
 
     /// <summary>
