@@ -10,14 +10,19 @@ namespace StreamingPipeline.Benchmarks;
 /// <summary>
 /// Log compaction: the cleaner's throughput (MiB of log rewritten per second, one pass over a freshly written keyed
 /// topic), and what the cleaner costs a concurrent produce/consume load on a compacted topic: the same load on two
-/// brokers in the same run, one with the cleaner on (10 ms backoff, 1 MiB segments, the given min.cleanable.dirty.ratio:
-/// Kafka's default 0.5, or 0.01 to clean after nearly every segment roll) and one with it off. Embedded brokers in this process, Confluent.Kafka clients over TCP.
+/// brokers in the same run, one with the cleaner off and then one per cleaner I/O rate (10 ms backoff, 1 MiB segments,
+/// the given min.cleanable.dirty.ratio: Kafka's default 0.5, or 0.01 to clean after nearly every segment roll). Embedded brokers in this process, Confluent.Kafka clients over TCP.
 /// </summary>
 public static class CompactionBenchmark
 {
     private const int RecordBytes = 200;
 
-    /// <summary>Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000] [loadDirtyRatio=0.5].</summary>
+    /// <summary>
+    /// Arguments: [cleanRecords=1000000] [cleanKeys=100000] [loadRecords=400000] [loadKeys=20000] [loadDirtyRatio=0.5]
+    /// [cleanerIoRates=unlimited,4MiB] [rounds=1]. Each round runs the load with the cleaner off and once per I/O rate
+    /// (log.cleaner.io.max.bytes.per.second) with it on, in an order rotated from round to round, so every ratio
+    /// compares runs taken a minute or two apart.
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var cleanRecords = Arg(args, 0, 1_000_000);
@@ -25,26 +30,51 @@ public static class CompactionBenchmark
         var loadRecords = Arg(args, 2, 400_000);
         var loadKeys = Arg(args, 3, 20_000);
         var dirtyRatio = args.Length > 4 ? args[4] : "0.5";
+        var rates = (args.Length > 5 ? args[5] : "unlimited,4MiB").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var rounds = Arg(args, 6, 1);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}; librdkafka {Library.VersionString}; load average {LoadAverage()}");
 
-        var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
-        var without = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, cleaner: false);
-        var with = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, cleaner: true);
-
+        if (cleanRecords > 0)
+        {
+            var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
+            Console.WriteLine($"| cleaner throughput (unthrottled): {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s) |");
+        }
+        Console.WriteLine($"load: produce {loadRecords:N0} × {RecordBytes} B over {loadKeys:N0} keys to a compacted topic (1 MiB segments, min.cleanable.dirty.ratio {dirtyRatio}, cleaner backoff 10 ms) with a consumer catching up concurrently");
         Console.WriteLine();
-        Console.WriteLine("| measurement | result |");
-        Console.WriteLine("|---|---|");
-        Console.WriteLine($"| cleaner throughput: {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s) |");
-        Console.WriteLine($"| produce {loadRecords:N0} × {RecordBytes} B over {loadKeys:N0} keys to a compacted topic (min.cleanable.dirty.ratio {dirtyRatio}), cleaner off | {without.ProducePerSecond:N0} rec/s |");
-        Console.WriteLine($"| produce, cleaner cleaning concurrently ({with.CleanedBytes / (1024.0 * 1024):F0} MiB cleaned in {with.CleanerPasses} passes meanwhile) | {with.ProducePerSecond:N0} rec/s ({Change(with.ProducePerSecond, without.ProducePerSecond)}) |");
-        Console.WriteLine($"| concurrent consumer catching up to the end, cleaner off | {without.ConsumeOffsetsPerSecond:N0} offsets/s |");
-        Console.WriteLine($"| concurrent consumer, cleaner cleaning concurrently | {with.ConsumeOffsetsPerSecond:N0} offsets/s ({Change(with.ConsumeOffsetsPerSecond, without.ConsumeOffsetsPerSecond)}) |");
+        Console.WriteLine("| round | cleaner | produce rec/s | consume offsets/s | cleaned meanwhile | throttled | process CPU s | cleaner thread CPU s (of process CPU with cleaner off) | load average |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        for (var round = 1; round <= rounds; round++)
+        {
+            // The runs of a round go in a rotated order, so no setting always runs first (or right after a cleaning).
+            var results = new Dictionary<string, LoadResult>();
+            var settings = new List<string> { "off" };
+            settings.AddRange(rates);
+            for (var i = 0; i < settings.Count; i++)
+            {
+                var setting = settings[(i + round - 1) % settings.Count];
+                results[setting] = await MeasureLoadAsync(loadRecords, loadKeys, dirtyRatio, setting == "off" ? null : ParseRate(setting));
+            }
+            var without = results["off"];
+            Console.WriteLine($"| {round} | off | {without.ProducePerSecond:N0} | {without.ConsumeOffsetsPerSecond:N0} | – | – | {without.CpuSeconds:F1} | – | {LoadAverage()} |");
+            foreach (var rate in rates)
+            {
+                var with = results[rate];
+                Console.WriteLine(
+                    $"| {round} | {rate} | {with.ProducePerSecond:N0} ({Change(with.ProducePerSecond, without.ProducePerSecond)}) | {with.ConsumeOffsetsPerSecond:N0} ({Change(with.ConsumeOffsetsPerSecond, without.ConsumeOffsetsPerSecond)}) " +
+                    $"| {with.CleanedBytes / (1024.0 * 1024):F0} MiB in {with.CleanerPasses} passes | {with.Throttled.TotalSeconds:F1} s | {with.CpuSeconds:F1} | {with.CleanerCpuSeconds:F2} ({with.CleanerCpuSeconds / without.CpuSeconds * 100:F0} %) | {LoadAverage()} |");
+            }
+        }
         return 0;
     }
 
+    private static double ParseRate(string text) =>
+        text == "unlimited" ? double.PositiveInfinity
+        : text.EndsWith("MiB", StringComparison.Ordinal) ? double.Parse(text[..^3], CultureInfo.InvariantCulture) * 1024 * 1024
+        : double.Parse(text, CultureInfo.InvariantCulture);
+
     private static async Task<(double Seconds, long BytesRead, long BytesWritten, int Passes, long MapBytes)> MeasureCleanerAsync(int records, int keys)
     {
-        await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { LogCleanerEnabled = false }).StartAsync();
+        await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { LogCleanerEnabled = false, LogCleanerIoMaxBytesPerSecond = double.PositiveInfinity }).StartAsync();
         await CreateTopicAsync(broker.BootstrapServers, "table", "16777216", "0.01");
         Produce(broker.BootstrapServers, "table", records, keys);
         var watch = Stopwatch.StartNew();
@@ -65,16 +95,23 @@ public static class CompactionBenchmark
         return (watch.Elapsed.TotalSeconds, read, written, passes, broker.Cleaner.MapMemoryBytes);
     }
 
-    private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, string dirtyRatio, bool cleaner)
+    private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, string dirtyRatio, double? cleanerRate)
     {
         await using var broker = await EmbeddedBroker.CreateBuilder()
-            .WithOptions(o => o with { LogCleanerEnabled = cleaner, LogCleanerBackoff = TimeSpan.FromMilliseconds(10) })
+            .WithOptions(o => o with
+            {
+                LogCleanerEnabled = cleanerRate is not null,
+                LogCleanerBackoff = TimeSpan.FromMilliseconds(10),
+                LogCleanerIoMaxBytesPerSecond = cleanerRate ?? double.PositiveInfinity,
+            })
             .StartAsync();
         await CreateTopicAsync(broker.BootstrapServers, "load", "1048576", dirtyRatio);
         var bytesBefore = broker.Cleaner.TotalBytesRead;
         var passesBefore = broker.Cleaner.TotalPasses;
         using var stop = new CancellationTokenSource();
         var consumer = Task.Run(() => ConsumeUntil(broker.BootstrapServers, "load", records, stop.Token));
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var cleanerCpuBefore = CleanerThreadCpuSeconds();
         var watch = Stopwatch.StartNew();
         Produce(broker.BootstrapServers, "load", records, keys);
         var produceSeconds = watch.Elapsed.TotalSeconds;
@@ -83,7 +120,10 @@ public static class CompactionBenchmark
             records / produceSeconds,
             records / consumeSeconds,
             broker.Cleaner.TotalBytesRead - bytesBefore,
-            broker.Cleaner.TotalPasses - passesBefore);
+            broker.Cleaner.TotalPasses - passesBefore,
+            broker.Cleaner.TotalThrottled,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds,
+            CleanerThreadCpuSeconds() - cleanerCpuBefore);
     }
 
     private static void Produce(string bootstrap, string topic, int count, int keys)
@@ -183,5 +223,37 @@ public static class CompactionBenchmark
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    private readonly record struct LoadResult(double ProducePerSecond, double ConsumeOffsetsPerSecond, long CleanedBytes, long CleanerPasses);
+    private readonly record struct LoadResult(double ProducePerSecond, double ConsumeOffsetsPerSecond, long CleanedBytes, long CleanerPasses, TimeSpan Throttled, double CpuSeconds, double CleanerCpuSeconds);
+
+    /// <summary>
+    /// CPU seconds (user + system) of the broker's log-cleaner threads so far, from /proc (Linux; 0 elsewhere). One
+    /// broker runs at a time, and a stopped broker's thread is gone, so the sum is the current broker's cleaner.
+    /// </summary>
+    private static double CleanerThreadCpuSeconds()
+    {
+        if (!Directory.Exists("/proc/self/task"))
+        {
+            return 0;
+        }
+        double seconds = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).Trim() != StreamingPipeline.Broker.Log.Cleaner.LogCleaner.ThreadName)
+                {
+                    continue;
+                }
+                // Fields after the parenthesised name: state is field 3, utime 14 and stime 15, in clock ticks (100 Hz).
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                seconds += (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+            }
+            catch (IOException)
+            {
+                // The thread ended meanwhile.
+            }
+        }
+        return seconds;
+    }
 }

@@ -21,7 +21,7 @@ public static class StateSizeBenchmark
     private const int RecentEvents = 1 << 16;
     private static readonly TimeSpan SampleEvery = TimeSpan.FromHours(2);
 
-    /// <summary>Runs the benchmark; arguments: [users=1000000] [events-per-user-per-day=10] [full-traffic-hours=36] [backend=rocksdb|memory] [rocksdb-expiry=compaction-filter|bucket-index].</summary>
+    /// <summary>Runs the benchmark; arguments: [users=1000000] [events-per-user-per-day=10] [full-traffic-hours=36] [backend=rocksdb|memory] [rocksdb-expiry=compaction-filter|bucket-index] [key=hash96|binary|text].</summary>
     public static Task<int> RunAsync(string[] args)
     {
         var users = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
@@ -29,23 +29,24 @@ public static class StateSizeBenchmark
         var fullHours = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 36;
         var backend = args.Length > 3 ? args[3] : "rocksdb";
         var expiry = args.Length > 4 && args[4] == "bucket-index" ? RocksDbExpiry.BucketIndex : RocksDbExpiry.CompactionFilter;
+        var keyFormat = args.Length > 5 ? ParseKeyFormat(args[5]) : DedupKey.DefaultFormat;
         var window = DedupWindow.Default;
-        var input = new StateSizeInput(users, perUserPerDay, TimeSpan.FromMilliseconds(window.WindowMs), TimeSpan.FromMilliseconds(window.SlideMs), DuplicateShare, Partitions: 1, Expiry: expiry);
+        var input = new StateSizeInput(users, perUserPerDay, TimeSpan.FromMilliseconds(window.WindowMs), TimeSpan.FromMilliseconds(window.SlideMs), DuplicateShare, Partitions: 1, Expiry: expiry, KeyFormat: keyFormat);
         var model = StateSizeModel.Estimate(input);
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores; .NET {Environment.Version}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{users:N0} users, {perUserPerDay} events/user/day, {DuplicateShare:P0} re-sends, window 24 h / 30 min, one partition, backend {backend} (expiry {expiry}), commit every {CommitEvery:N0}"));
+            $"{users:N0} users, {perUserPerDay} events/user/day, {DuplicateShare:P0} re-sends, window 24 h / 30 min, one partition, backend {backend} (expiry {expiry}), key {DedupKey.LayoutName(keyFormat)} ({model.KeyBytes} bytes), commit every {CommitEvery:N0}"));
 
         var directory = Directory.CreateTempSubdirectory("bench-state-size-").FullName;
         try
         {
             using var store = backend switch
             {
-                "rocksdb" => (IBucketStateStore)RocksDbBucketStateStore.Open(Path.Combine(directory, "state"), expiry),
+                "rocksdb" => (IBucketStateStore)RocksDbBucketStateStore.Open(Path.Combine(directory, "state"), expiry, DedupKey.LayoutName(keyFormat)),
                 "memory" => new MemoryBucketStateStore(),
                 _ => throw new ArgumentException($"unknown backend {backend} (rocksdb, memory)"),
             };
-            var run = new Run(store, window, users, perUserPerDay);
+            var run = new Run(store, window, users, perUserPerDay, keyFormat);
             // The baseline holds the generator's user strings and recent events, so the heap column is the store's.
             run.HeapBefore = GC.GetTotalMemory(forceFullCollection: true);
             Console.WriteLine();
@@ -106,6 +107,14 @@ public static class StateSizeBenchmark
         return Task.FromResult(0);
     }
 
+    private static DedupKeyFormat ParseKeyFormat(string text) => text switch
+    {
+        "hash96" => DedupKeyFormat.Hash96,
+        "binary" => DedupKeyFormat.Binary,
+        "text" => DedupKeyFormat.Text,
+        _ => throw new ArgumentException($"unknown key format {text} (hash96, binary, text)"),
+    };
+
     private static void Compare(string what, long model, long measured) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {what} | {model:N0} | {measured:N0} | {(double)measured / model:N3} |"));
 
@@ -138,11 +147,11 @@ public static class StateSizeBenchmark
         long MemtableBytes, long TableReaderBytes, long DirectoryBytes, long HeapBytes);
 
     /// <summary>The generated stream and the operator it feeds; event time continues across <see cref="Drive"/> calls.</summary>
-    private sealed class Run(IBucketStateStore store, DedupWindow window, int users, double perUserPerDay)
+    private sealed class Run(IBucketStateStore store, DedupWindow window, int users, double perUserPerDay, DedupKeyFormat keyFormat)
     {
         public const long Start = 1_767_225_600_000L;
 
-        private readonly DedupOperator _dedup = new(store, window);
+        private readonly DedupOperator _dedup = new(store, window, keyFormat);
         private readonly Random _random = new(42);
         private readonly string[] _users = CreateUsers(users);
         private readonly (Guid Id, int User, long Timestamp)[] _recent = new (Guid, int, long)[RecentEvents];

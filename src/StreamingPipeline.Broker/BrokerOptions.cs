@@ -44,6 +44,15 @@ public sealed record BrokerOptions
     /// <summary>How long the log cleaner sleeps when no compacted partition needs cleaning (log.cleaner.backoff.ms).</summary>
     public TimeSpan LogCleanerBackoff { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The default of <see cref="LogCleanerIoMaxBytesPerSecond"/>: 4 MiB/s (Kafka's is unlimited; see docs/BENCHMARKS.md).</summary>
+    public const double DefaultLogCleanerIoMaxBytesPerSecond = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes per second the log cleaner may read plus write (log.cleaner.io.max.bytes.per.second), so a busy cleaner
+    /// leaves the produce and fetch paths their throughput; <see cref="double.PositiveInfinity"/> for no limit.
+    /// </summary>
+    public double LogCleanerIoMaxBytesPerSecond { get; init; } = DefaultLogCleanerIoMaxBytesPerSecond;
+
     /// <summary>Run the log cleaner for compacted topics (log.cleaner.enable).</summary>
     public bool LogCleanerEnabled { get; init; } = true;
 

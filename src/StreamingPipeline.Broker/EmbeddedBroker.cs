@@ -153,7 +153,13 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
             var cleaner = new LogCleaner(
                 logs,
-                new LogCleanerOptions { DedupeBufferBytes = options.LogCleanerDedupeBufferSize, Backoff = options.LogCleanerBackoff, Enabled = options.LogCleanerEnabled },
+                new LogCleanerOptions
+                {
+                    DedupeBufferBytes = options.LogCleanerDedupeBufferSize,
+                    Backoff = options.LogCleanerBackoff,
+                    Enabled = options.LogCleanerEnabled,
+                    IoMaxBytesPerSecond = options.LogCleanerIoMaxBytesPerSecond,
+                },
                 time,
                 loggers.CreateLogger<LogCleaner>());
             cleaner.Start();

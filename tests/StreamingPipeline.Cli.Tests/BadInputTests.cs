@@ -40,6 +40,7 @@ public sealed class BadInputTests(BadInputTests.Setting setting) : IClassFixture
         { ExitCodes.Usage, "forever", ["broker", "--data-dir", "{dir}/b", "--retention", "forever"] },
         { ExitCodes.Usage, "lots", ["broker", "--data-dir", "{dir}/b", "--segment-bytes", "lots"] },
         { ExitCodes.Usage, "maybe", ["broker", "--data-dir", "{dir}/b", "--auto-create-topics", "maybe"] },
+        { ExitCodes.Usage, "--log-cleaner-io-rate", ["broker", "--data-dir", "{dir}/b", "--log-cleaner-io-rate", "fast"] },
         { ExitCodes.Usage, "--topic", ["topics", "create", "-b", "{broker}"] },
         { ExitCodes.Usage, "--partitions", ["topics", "create", "-b", "{broker}", "-t", "new-topic", "-p", "-1"] },
         { ExitCodes.Usage, "xml", ["topics", "list", "-b", "{broker}", "-o", "xml"] },

@@ -18,9 +18,26 @@ public class EstimateStateCommandTests
         Assert.Equal(484_895_833, root.GetProperty("peakKeys").GetInt64(), tolerance: 1);
         var live = root.GetProperty("liveSstBytes").GetInt64();
         Assert.Equal((live + 7) / 8, root.GetProperty("liveSstBytesPerPartition").GetInt64());
-        Assert.InRange(live / (double)root.GetProperty("peakKeys").GetInt64(), 20, 80);
+        Assert.Equal("hash96", root.GetProperty("keyFormat").GetString());
+        Assert.Equal(12, root.GetProperty("keyBytes").GetInt32());
+        Assert.InRange(live / (double)root.GetProperty("peakKeys").GetInt64(), 12, 40);
         Assert.True(root.GetProperty("peakDiskBytes").GetInt64() > live);
         Assert.NotEmpty(root.GetProperty("recommendedSettings").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task TheBinaryKeyFormatSizesTheLongerKeyAndMoreBytesPerKey()
+    {
+        string[] args = ["estimate-state", "--users", "10000000", "--events-per-user-per-day", "50", "-o", "json"];
+        var (hashExit, hashOutput, _) = await ChildProcess.RunPipelineAsync(Timeout, args);
+        var (binaryExit, binaryOutput, _) = await ChildProcess.RunPipelineAsync(Timeout, [.. args, "--key-format", "binary"]);
+
+        Assert.Equal(ExitCodes.Ok, hashExit);
+        Assert.Equal(ExitCodes.Ok, binaryExit);
+        using var hash = JsonDocument.Parse(hashOutput);
+        using var binary = JsonDocument.Parse(binaryOutput);
+        Assert.Equal(25, binary.RootElement.GetProperty("keyBytes").GetInt32());
+        Assert.True(binary.RootElement.GetProperty("diskBytesPerKey").GetDouble() > hash.RootElement.GetProperty("diskBytesPerKey").GetDouble());
     }
 
     [Theory]
@@ -29,6 +46,7 @@ public class EstimateStateCommandTests
     [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--duplicates", "1")]
     [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--backend", "leveldb")]
     [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--window", "forever")]
+    [InlineData("estimate-state", "--users", "10", "--events-per-user-per-day", "5", "--key-format", "md5")]
     public async Task BadArgumentsExitWithTwoAndOneLine(params string[] args)
     {
         var (exitCode, _, error) = await ChildProcess.RunPipelineAsync(Timeout, args);

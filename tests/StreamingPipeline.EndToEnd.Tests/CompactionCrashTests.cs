@@ -20,7 +20,7 @@ public class CompactionCrashTests : IDisposable
     {
         var random = new Random(20261202);
         var acknowledged = new SortedDictionary<long, (string Key, string? Value)>();
-        string[] arguments = ["--log-cleaner-backoff", "20ms", "--log-cleaner-buffer", "48KiB"];
+        string[] arguments = ["--log-cleaner-backoff", "20ms", "--log-cleaner-buffer", "48KiB", "--log-cleaner-io-rate", "64MiB"];
         int? port = null;
         for (var round = 0; round < 4; round++)
         {

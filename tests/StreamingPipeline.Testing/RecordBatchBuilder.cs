@@ -84,7 +84,7 @@ public static class RecordBatchBuilder
     /// <summary>The bytes of several batches back to back, as one produce request carries them.</summary>
     public static byte[] Concat(params byte[][] batches) => batches.SelectMany(b => b).ToArray();
 
-    /// <summary>Decodes every record of every batch in <paramref name="records"/>, checking each batch's CRC.</summary>
+    /// <summary>Decodes every record of every batch in <paramref name="records"/> (compressed ones decompressed), checking each batch's CRC.</summary>
     public static List<TestRecord> ReadRecords(ReadOnlySpan<byte> records)
     {
         var result = new List<TestRecord>();
@@ -97,6 +97,10 @@ public static class RecordBatchBuilder
             if (header.Crc != RecordBatchHeader.ComputeCrc(batch))
             {
                 throw new InvalidDataException($"The batch at offset {header.BaseOffset} fails its CRC check.");
+            }
+            if (header.CompressionType != RecordCodec.None && header.RecordCount > 0)
+            {
+                batch = BatchDecompressor.Decompress(batch);
             }
             var cursor = RecordBatchHeader.Size;
             for (var i = 0; i < header.RecordCount; i++)
@@ -116,6 +120,9 @@ public static class RecordBatchBuilder
         }
         return result;
     }
+
+    /// <summary>The same batches with their records compressed with <paramref name="codec"/> (a <see cref="RecordCodec"/> id), as a producer compresses them.</summary>
+    public static byte[] Compress(byte[] batches, int codec) => BatchRecompressor.Recompress(batches, codec) ?? batches;
 
     /// <summary>The (base offset, record count) of each batch in <paramref name="records"/>.</summary>
     public static List<(long BaseOffset, int Count)> ReadBatchOffsets(ReadOnlySpan<byte> records)

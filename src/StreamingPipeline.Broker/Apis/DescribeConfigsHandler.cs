@@ -93,6 +93,13 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
         yield return Static("log.dirs", options.DataDirectory, TopicConfigCatalog.StringType, includeSynonyms);
         yield return Static("group.initial.rebalance.delay.ms", ((long)options.GroupInitialRebalanceDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
         yield return Static("log.retention.check.interval.ms", ((long)options.RetentionCheckInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
+        yield return Static("log.cleaner.enable", options.LogCleanerEnabled ? "true" : "false", TopicConfigCatalog.BooleanType, includeSynonyms);
+        yield return Static("log.cleaner.dedupe.buffer.size", options.LogCleanerDedupeBufferSize.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
+        yield return Static("log.cleaner.backoff.ms", ((long)options.LogCleanerBackoff.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
+
+        // Kafka writes "no limit" as Double.MaxValue.
+        var ioRate = double.IsPositiveInfinity(options.LogCleanerIoMaxBytesPerSecond) ? double.MaxValue : options.LogCleanerIoMaxBytesPerSecond;
+        yield return Static("log.cleaner.io.max.bytes.per.second", ioRate.ToString("R", CultureInfo.InvariantCulture), TopicConfigCatalog.DoubleType, includeSynonyms);
         foreach (var (topicName, value) in brokerDefaults)
         {
             var brokerName = TopicConfigCatalog.BrokerName(topicName);

@@ -5,7 +5,7 @@ namespace StreamingPipeline.Broker.Log;
 /// <summary>
 /// The checks an append makes before anything is written, with Kafka's error codes: framing (whole batches that fill
 /// the buffer exactly), magic 2, size limits, CRC-32C, and the rules Kafka applies to client batches. Works per batch;
-/// records are read only to refuse keyless records on compacted topics.
+/// records are read (compressed ones decompressed) only to refuse keyless records on compacted topics.
 /// </summary>
 internal static class RecordBatchValidator
 {
@@ -103,16 +103,28 @@ internal static class RecordBatchValidator
     }
 
     /// <summary>
-    /// A compacted topic keeps the latest record per key, so Kafka refuses a record without one. Only uncompressed
-    /// batches can be checked: the broker does not decompress.
+    /// A compacted topic keeps the latest record per key, so Kafka refuses a record without one; compressed batches
+    /// are decompressed to be checked, as Kafka's broker does.
     /// </summary>
     private static ErrorCode CheckKeys(ReadOnlySpan<byte> batch, int index, out string? message)
     {
         var header = new RecordBatchHeader(batch);
-        if (header.IsControl || header.CompressionType != 0)
+        if (header.IsControl)
         {
             message = null;
             return ErrorCode.None;
+        }
+        if (header.CompressionType != RecordCodec.None)
+        {
+            try
+            {
+                batch = BatchDecompressor.Decompress(batch);
+            }
+            catch (InvalidDataException ex)
+            {
+                message = $"Batch {index} is corrupt: {ex.Message}";
+                return ErrorCode.CorruptMessage;
+            }
         }
         var reader = new RecordReader(batch);
         while (reader.TryNext(out var record))

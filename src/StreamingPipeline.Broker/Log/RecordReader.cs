@@ -3,7 +3,7 @@ namespace StreamingPipeline.Broker.Log;
 /// <summary>
 /// Walks the records of an uncompressed v2 batch (Kafka's record format: length, attributes, timestamp delta, offset
 /// delta, key, value, headers, all varint-framed) without copying them. The log cleaner and the keyless-record check
-/// of compacted topics use it; compressed batches are not read.
+/// of compacted topics use it; a compressed batch is read after <see cref="BatchDecompressor"/> laid it out uncompressed.
 /// </summary>
 internal ref struct RecordReader
 {

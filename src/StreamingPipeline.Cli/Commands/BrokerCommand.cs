@@ -28,11 +28,16 @@ public static class BrokerCommand
         };
         var cleanerBuffer = CommonOptions.Size("--log-cleaner-buffer", "Memory of the log cleaner's offset map for compacted topics (log.cleaner.dedupe.buffer.size)", "32MiB");
         var cleanerBackoff = CommonOptions.Duration("--log-cleaner-backoff", "How long the log cleaner sleeps when no compacted partition needs cleaning", "15s");
+        var cleanerIoRate = new Option<string>("--log-cleaner-io-rate")
+        {
+            Description = "Bytes per second the log cleaner may read plus write (log.cleaner.io.max.bytes.per.second; e.g. 8MiB, or unlimited)",
+            DefaultValueFactory = _ => "4MiB",
+        };
         var verbosity = Verbosity.Create();
         var quiet = Verbosity.CreateQuiet();
         var command = new Command("broker", "Run the embedded Kafka-compatible broker (single node, durable) until Ctrl+C")
         {
-            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, cleanerBuffer, cleanerBackoff, verbosity, quiet,
+            dataDir, listen, advertisedHost, partitions, autoCreate, segmentBytes, retention, retentionBytes, flush, cleanerBuffer, cleanerBackoff, cleanerIoRate, verbosity, quiet,
         };
         partitions.Validators.Add(r =>
         {
@@ -54,6 +59,14 @@ public static class BrokerCommand
             if (r.GetValueOrDefault<string?>() is { } text && !Sizes.TryParse(text, out _, out var error))
             {
                 r.AddError(error!);
+            }
+        });
+        cleanerIoRate.Validators.Add(r =>
+        {
+            var text = r.GetValueOrDefault<string>();
+            if (!TryParseRate(text, out _))
+            {
+                r.AddError($"--log-cleaner-io-rate must be a size per second such as 8MiB, or unlimited, got '{text}'.");
             }
         });
         command.SetAction(async (parse, ct) =>
@@ -79,6 +92,7 @@ public static class BrokerCommand
                 },
                 LogCleanerDedupeBufferSize = parse.GetValue(cleanerBuffer),
                 LogCleanerBackoff = parse.GetValue(cleanerBackoff),
+                LogCleanerIoMaxBytesPerSecond = TryParseRate(parse.GetValue(cleanerIoRate)!, out var rate) ? rate : double.PositiveInfinity,
             };
             using var loggers = Verbosity.CreateLoggerFactory(parse.GetValue(verbosity)!, parse.GetValue(quiet));
             var logger = loggers.CreateLogger("pipeline.broker");
@@ -95,6 +109,21 @@ public static class BrokerCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static bool TryParseRate(string text, out double bytesPerSecond)
+    {
+        bytesPerSecond = double.PositiveInfinity;
+        if (text == "unlimited")
+        {
+            return true;
+        }
+        if (!Sizes.TryParse(text, out var bytes, out _) || bytes <= 0)
+        {
+            return false;
+        }
+        bytesPerSecond = bytes;
+        return true;
     }
 
     private static bool TryParseFlush(string text, out long flushMessages, out long flushMs)

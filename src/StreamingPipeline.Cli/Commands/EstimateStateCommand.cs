@@ -25,17 +25,20 @@ public static class EstimateStateCommand
         var userIdBytes = new Option<int?>("--user-id-bytes") { Description = "UTF-8 bytes of a userId (default: the generator's u-NNNNNNN)" };
         var expiry = new Option<string>("--rocksdb-expiry") { Description = "How RocksDB expires buckets: compaction-filter (default) or bucket-index", DefaultValueFactory = _ => "compaction-filter" };
         expiry.AcceptOnlyFromAmong("compaction-filter", "bucket-index");
+        var keyFormat = new Option<string>("--key-format") { Description = "State key: hash96 (12-byte hash, the default), binary (16-byte eventId + userId) or text (36-char eventId + userId)", DefaultValueFactory = _ => "hash96" };
+        keyFormat.AcceptOnlyFromAmong("hash96", "binary", "text");
         var output = OutputFormatOption.Create();
         var command = new Command("estimate-state", "Estimate the dedup state's disk and memory, total and per partition, with RocksDB settings for that size")
         {
-            users, perUser, window, slide, duplicates, backend, partitions, userIdBytes, expiry, output,
+            users, perUser, window, slide, duplicates, backend, partitions, userIdBytes, expiry, keyFormat, output,
         };
         command.SetAction(parse =>
         {
             var input = new StateSizeInput(
                 parse.GetValue(users), parse.GetValue(perUser), parse.GetValue(window), parse.GetValue(slide),
                 parse.GetValue(duplicates), parse.GetValue(partitions), parse.GetValue(userIdBytes),
-                parse.GetValue(expiry) == "bucket-index" ? RocksDbExpiry.BucketIndex : RocksDbExpiry.CompactionFilter);
+                parse.GetValue(expiry) == "bucket-index" ? RocksDbExpiry.BucketIndex : RocksDbExpiry.CompactionFilter,
+                parse.GetValue(keyFormat) switch { "binary" => DedupKeyFormat.Binary, "text" => DedupKeyFormat.Text, _ => DedupKeyFormat.Hash96 });
             if (input.Validate() is { } invalid)
             {
                 Console.Error.WriteLine($"error: {invalid}");
@@ -52,7 +55,7 @@ public static class EstimateStateCommand
             if (format == OutputFormat.Table)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{input.Users:N0} users x {input.EventsPerUserPerDay} events/day, {input.DuplicateShare:P0} re-sends, window {Short(input.Window)} / slide {Short(input.Slide)}, {input.Partitions} partitions, key {estimate.KeyBytes} bytes"));
+                    $"{input.Users:N0} users x {input.EventsPerUserPerDay} events/day, {input.DuplicateShare:P0} re-sends, window {Short(input.Window)} / slide {Short(input.Slide)}, {input.Partitions} partitions, key {DedupKey.LayoutName(input.KeyFormat)} ({estimate.KeyBytes} bytes)"));
             }
             RowPrinter.Print(Console.Out, format, ["quantity", "total", "per partition"], Rows(estimate, rocksDb, format == OutputFormat.Table));
             if (rocksDb)
@@ -114,6 +117,7 @@ public static class EstimateStateCommand
             ["slideMs"] = (long)input.Slide.TotalMilliseconds,
             ["duplicates"] = input.DuplicateShare,
             ["partitions"] = input.Partitions,
+            ["keyFormat"] = DedupKey.LayoutName(input.KeyFormat),
             ["keyBytes"] = estimate.KeyBytes,
             ["rememberedPerDay"] = (long)estimate.RememberedPerDay,
             ["peakKeys"] = estimate.PeakKeys,

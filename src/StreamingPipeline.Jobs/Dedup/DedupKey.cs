@@ -1,18 +1,51 @@
+using System.IO.Hashing;
 using System.Text;
 using StreamingPipeline.Events;
 
 namespace StreamingPipeline.Jobs.Dedup;
 
-/// <summary>The compact state key: the eventId's 16 bytes (RFC 4122 order) followed by the userId in UTF-8.</summary>
+/// <summary>Writes the state key of an (eventId, userId) in a <see cref="DedupKeyFormat"/>.</summary>
 public static class DedupKey
 {
-    /// <summary>The longest key: 16 bytes plus the longest userId the parser accepts.</summary>
-    public const int MaxLength = 16 + UserEventLimits.MaxIdBytes;
+    /// <summary>The format new state is written in.</summary>
+    public const DedupKeyFormat DefaultFormat = DedupKeyFormat.Hash96;
 
-    /// <summary>Writes the key into <paramref name="destination"/> and returns its length.</summary>
-    public static int Write(Guid eventId, string userId, Span<byte> destination)
+    /// <summary>The longest key of any format: the text eventId plus the longest userId the parser accepts.</summary>
+    public const int MaxLength = 36 + UserEventLimits.MaxIdBytes;
+
+    /// <summary>Bytes of a <see cref="DedupKeyFormat.Hash96"/> key.</summary>
+    public const int HashBytes = 12;
+
+    /// <summary>The name a store records for <paramref name="format"/>, so state written in another format is not read as this one.</summary>
+    public static string LayoutName(DedupKeyFormat format) => format switch
     {
-        eventId.TryWriteBytes(destination, bigEndian: true, out _);
-        return 16 + Encoding.UTF8.GetBytes(userId, destination[16..]);
+        DedupKeyFormat.Hash96 => "hash96",
+        DedupKeyFormat.Binary => "binary",
+        DedupKeyFormat.Text => "text",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "not a key format"),
+    };
+
+    /// <summary>Writes the key into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns its length.</summary>
+    public static int Write(DedupKeyFormat format, Guid eventId, string userId, Span<byte> destination)
+    {
+        switch (format)
+        {
+            case DedupKeyFormat.Text:
+                eventId.TryFormat(destination, out var written, "D");
+                return written + Encoding.UTF8.GetBytes(userId, destination[written..]);
+            case DedupKeyFormat.Binary:
+                eventId.TryWriteBytes(destination, bigEndian: true, out _);
+                return 16 + Encoding.UTF8.GetBytes(userId, destination[16..]);
+            case DedupKeyFormat.Hash96:
+                Span<byte> exact = stackalloc byte[16 + UserEventLimits.MaxIdBytes];
+                eventId.TryWriteBytes(exact, bigEndian: true, out _);
+                var length = 16 + Encoding.UTF8.GetBytes(userId, exact[16..]);
+                Span<byte> hash = stackalloc byte[16];
+                XxHash128.Hash(exact[..length], hash);
+                hash[..HashBytes].CopyTo(destination);
+                return HashBytes;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(format), format, "not a key format");
+        }
     }
 }

@@ -13,14 +13,16 @@ public sealed class DedupOperator
 {
     private readonly IBucketStateStore _store;
     private readonly DedupWindow _window;
+    private readonly DedupKeyFormat _keyFormat;
     private long? _committedStreamTime;
     private long _firstRetainedBucket = long.MinValue;
 
-    /// <summary>Decides over <paramref name="store"/>, resuming from its checkpoint's stream time.</summary>
-    public DedupOperator(IBucketStateStore store, DedupWindow window)
+    /// <summary>Decides over <paramref name="store"/>, resuming from its checkpoint's stream time; keys in <paramref name="keyFormat"/>.</summary>
+    public DedupOperator(IBucketStateStore store, DedupWindow window, DedupKeyFormat keyFormat = DedupKey.DefaultFormat)
     {
         _store = store;
         _window = window;
+        _keyFormat = keyFormat;
         _committedStreamTime = store.Checkpoint?.StreamTime;
         ResetStreamTime(_committedStreamTime);
     }
@@ -35,7 +37,7 @@ public sealed class DedupOperator
     public DedupDecision Decide(Guid eventId, string userId, long timestampMs)
     {
         Span<byte> key = stackalloc byte[DedupKey.MaxLength];
-        key = key[..DedupKey.Write(eventId, userId, key)];
+        key = key[..DedupKey.Write(_keyFormat, eventId, userId, key)];
         if (_store.TryGetBucket(key, out var bucket) && bucket >= _firstRetainedBucket)
         {
             return DedupDecision.Duplicate;
@@ -50,7 +52,7 @@ public sealed class DedupOperator
     public void ApplyPassed(Guid eventId, string userId, long timestampMs)
     {
         Span<byte> key = stackalloc byte[DedupKey.MaxLength];
-        key = key[..DedupKey.Write(eventId, userId, key)];
+        key = key[..DedupKey.Write(_keyFormat, eventId, userId, key)];
         if (_store.TryGetBucket(key, out var bucket) && bucket >= _firstRetainedBucket)
         {
             // Already remembered (an overlap with the checkpoint): stream time still moves as in the original run.

@@ -17,6 +17,8 @@ internal sealed partial class DedupTask : IPartitionTask
     private readonly DedupWindow _window;
     private readonly StateBackend _backend;
     private readonly ILogger _logger;
+
+    private const DedupKeyFormat KeyFormat = DedupKey.DefaultFormat;
     private IBucketStateStore? _store;
     private DedupOperator? _operator;
 
@@ -39,16 +41,16 @@ internal sealed partial class DedupTask : IPartitionTask
 
     public async ValueTask RestoreAsync(IRestoreContext restore, CancellationToken cancellationToken)
     {
-        _store = StateStores.Open(_backend, _context.StateDirectory);
+        _store = OpenStore();
         if (_store.Checkpoint is { } stale && stale.OutputOffset >= await restore.GetEndOffsetAsync(cancellationToken))
         {
             // The state claims output the partition does not have: the topic was recreated. Start over.
             LogStateAhead(_context.Partition, stale.OutputOffset);
             _store.Dispose();
             Directory.Delete(_context.StateDirectory, recursive: true);
-            _store = StateStores.Open(_backend, _context.StateDirectory);
+            _store = OpenStore();
         }
-        _operator = new DedupOperator(_store, _window);
+        _operator = new DedupOperator(_store, _window, KeyFormat);
 
         long from;
         if (_store.Checkpoint is { } checkpoint)
@@ -130,6 +132,25 @@ internal sealed partial class DedupTask : IPartitionTask
         _operator = null;
         return ValueTask.CompletedTask;
     }
+
+    private IBucketStateStore OpenStore()
+    {
+        var layout = DedupKey.LayoutName(KeyFormat);
+        try
+        {
+            return StateStores.Open(_backend, _context.StateDirectory, layout);
+        }
+        catch (StateStoreException e) when (e.IsOtherLayout)
+        {
+            // Written by a version with another key format: its keys would never match, so rebuild from the output.
+            LogOtherLayout(_context.Partition, e.Message);
+            Directory.Delete(_context.StateDirectory, recursive: true);
+            return StateStores.Open(_backend, _context.StateDirectory, layout);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "partition {Partition}: {Reason}; rebuilding the state")]
+    private partial void LogOtherLayout(int partition, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "partition {Partition}: state checkpoint at output offset {Offset} is beyond the output partition's end; rebuilding the state")]
     private partial void LogStateAhead(int partition, long offset);

@@ -9,7 +9,7 @@ public sealed record StateSizeEstimate
     /// <summary>What was sized.</summary>
     public required StateSizeInput Input { get; init; }
 
-    /// <summary>Bytes of one state key: 16-byte eventId + userId.</summary>
+    /// <summary>Bytes of one state key in the input's key format (12 for the hash; 16 or 36 + userId for the exact ones).</summary>
     public required int KeyBytes { get; init; }
 
     /// <summary>Ids remembered per day: passed events, N·R·(1 − d).</summary>

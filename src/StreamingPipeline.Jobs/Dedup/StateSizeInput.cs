@@ -11,6 +11,7 @@ namespace StreamingPipeline.Jobs.Dedup;
 /// <param name="Partitions">Input partitions P: one state store each, users spread evenly.</param>
 /// <param name="UserIdBytes">UTF-8 length of a userId; null for the generator's <c>u-</c> + zero-padded index.</param>
 /// <param name="Expiry">How the RocksDB store expires buckets: a compaction filter (the default) or a per-bucket key index.</param>
+/// <param name="KeyFormat">How a remembered id is keyed: a 12-byte hash (the default), the binary eventId + userId, or its text.</param>
 public sealed record StateSizeInput(
     long Users,
     double EventsPerUserPerDay,
@@ -19,7 +20,8 @@ public sealed record StateSizeInput(
     double DuplicateShare = 0.05,
     int Partitions = 8,
     int? UserIdBytes = null,
-    RocksDbExpiry Expiry = RocksDbExpiry.CompactionFilter)
+    RocksDbExpiry Expiry = RocksDbExpiry.CompactionFilter,
+    DedupKeyFormat KeyFormat = DedupKey.DefaultFormat)
 {
     /// <summary>The userId length used: <see cref="UserIdBytes"/> or the generator's format for <see cref="Users"/>.</summary>
     public int EffectiveUserIdBytes =>

@@ -25,6 +25,8 @@ public static class StateSizeModel
     // Measured (benchmarks `state-size`): the share of an entry's non-random bytes LZ4 keeps in a 4 KiB block.
     private const double KeysFamilyLz4Keep = 0.52;
     private const double ExpiryFamilyLz4Keep = 0.59;
+    // With the hash key the compressible rest is only the varints, the trailer and the bucket value (no userId).
+    private const double HashKeysFamilyLz4Keep = 0.40;
 
     // Per data block: its index entry (shortened separator, delta-encoded handle) and its 5-byte trailer.
     private const double IndexAndTrailerBytesPerBlock = 16;
@@ -32,16 +34,16 @@ public static class StateSizeModel
 
     // Measured: the largest total-sst-files-size between compactions over the compacted size (levels overlapping,
     // expired keys not yet reached by a compaction, and with the bucket index the tombstones of their deletes).
-    private const double FilterSpaceAmplification = 1.5;
+    private const double FilterSpaceAmplification = 1.6;
     private const double BucketIndexSpaceAmplification = 1.5;
 
-    // The store's settings (RocksDbBucketStateStore.Open).
-    private const long KeysWriteBuffer = 64L << 20;
+    // The store's settings (RocksDbBucketStateStore.Open). The memtable's whole-key bloom filter is 0.1 x its buffer.
+    private const long KeysWriteBuffer = (long)RocksDbBucketStateStore.KeysWriteBufferBytes;
+    private const double MemtableBloomRatio = 0.1;
     private const long ExpiryWriteBuffer = 16L << 20;
     private const int WriteBuffersPerFamily = 2;
     private const long BlockCache = 32L << 20;
-    private const long MetaWriteBuffer = 64L << 20;
-    private const long WalBytes = 4L * WriteBuffersPerFamily * (KeysWriteBuffer + ExpiryWriteBuffer + MetaWriteBuffer);
+    private const long WalBytes = (long)RocksDbBucketStateStore.MaxTotalWalBytes;
     private const long TargetFileBytes = 64L << 20;
 
     // Memory backend: byte[] header (object header, method table, length), a Dictionary entry (hash, next, key, value)
@@ -60,7 +62,22 @@ public static class StateSizeModel
         {
             throw new ArgumentException(error, nameof(input));
         }
-        var keyBytes = 16 + input.EffectiveUserIdBytes;
+        var keyBytes = input.KeyFormat switch
+        {
+            DedupKeyFormat.Hash96 => DedupKey.HashBytes,
+            DedupKeyFormat.Binary => 16 + input.EffectiveUserIdBytes,
+            _ => 36 + input.EffectiveUserIdBytes,
+        };
+        // The key's random part, which LZ4 cannot shrink: the hash, the eventId's bytes, or its 36 hex chars and dashes
+        // (4 random bits per char; LZ4 finds no 4-byte matches in them). Sorted keys share log_base(n) leading symbols.
+        var randomKeyBytes = input.KeyFormat switch
+        {
+            DedupKeyFormat.Hash96 => DedupKey.HashBytes,
+            DedupKeyFormat.Binary => 16,
+            _ => 36,
+        };
+        var symbolsPerKeyByte = input.KeyFormat == DedupKeyFormat.Text ? 16 : 256;
+        var keysLz4Keep = input.KeyFormat == DedupKeyFormat.Hash96 ? HashKeysFamilyLz4Keep : KeysFamilyLz4Keep;
         var rememberedPerDay = input.Users * input.EventsPerUserPerDay * (1 - input.DuplicateShare);
         var perMs = rememberedPerDay / MsPerDay;
         var peakKeys = (long)Math.Round(perMs * (input.Window + input.Slide).TotalMilliseconds);
@@ -69,22 +86,22 @@ public static class StateSizeModel
         var bucketCount = (input.Window / input.Slide) + 1;
 
         // Sorted random eventIds share about log256(n) leading bytes with their neighbour (none at a restart point).
-        var sharedInKeys = SharedPrefix(keysPerPartition);
-        var sharedInExpiry = SharedPrefix(keysPerPartition / bucketCount);
+        var sharedInKeys = SharedPrefix(keysPerPartition, symbolsPerKeyByte);
+        var sharedInExpiry = SharedPrefix(keysPerPartition / bucketCount, symbolsPerKeyByte);
         var keysRaw = EntryHeaderBytes + RestartBytesPerEntry + (keyBytes + InternalKeyTrailerBytes - sharedInKeys) + BucketValueBytes;
         var expiryRaw = EntryHeaderBytes + RestartBytesPerEntry + (BucketPrefixBytes / 16.0) + (keyBytes + InternalKeyTrailerBytes - sharedInExpiry);
-        var keysFamily = Compressed(keysRaw, 16 - sharedInKeys, KeysFamilyLz4Keep);
+        var keysFamily = Compressed(keysRaw, randomKeyBytes - sharedInKeys, keysLz4Keep);
         var bucketIndex = input.Expiry == RocksDbExpiry.BucketIndex;
         if (!bucketIndex)
         {
             expiryRaw = 0;
         }
-        var expiryFamily = bucketIndex ? Compressed(expiryRaw, 16 - sharedInExpiry, ExpiryFamilyLz4Keep) : 0;
+        var expiryFamily = bucketIndex ? Compressed(expiryRaw, randomKeyBytes - sharedInExpiry, ExpiryFamilyLz4Keep) : 0;
         var indexAndFilter = (BloomBitsPerKey / 8) + (IndexAndTrailerBytesPerBlock * (keysRaw + expiryRaw) / BlockBytes);
         var bytesPerKey = keysFamily + expiryFamily + indexAndFilter;
         var liveSst = (long)Math.Round(peakKeys * bytesPerKey);
         var uncompacted = (long)Math.Round(liveSst * (bucketIndex ? BucketIndexSpaceAmplification : FilterSpaceAmplification));
-        var memtables = WriteBuffersPerFamily * (KeysWriteBuffer + (bucketIndex ? ExpiryWriteBuffer : 0));
+        var memtables = (long)(WriteBuffersPerFamily * ((KeysWriteBuffer * (1 + MemtableBloomRatio)) + (bucketIndex ? ExpiryWriteBuffer : 0)));
         // A compaction writes its output before deleting its inputs: up to a few target files per partition at once.
         var transient = Math.Min(uncompacted / input.Partitions, 4 * TargetFileBytes);
         var peakDisk = uncompacted + ((memtables + WalBytes + transient) * input.Partitions);
@@ -115,7 +132,8 @@ public static class StateSizeModel
         return estimate with { RecommendedSettings = Recommend(estimate) };
     }
 
-    private static double SharedPrefix(double sortedKeys) => 15.0 / 16 * Math.Max(0, Math.Log(sortedKeys, 256));
+    private static double SharedPrefix(double sortedKeys, int symbolsPerByte) =>
+        15.0 / 16 * Math.Max(0, Math.Log(sortedKeys, symbolsPerByte));
 
     private static double Compressed(double raw, double randomBytes, double keep) => randomBytes + (keep * (raw - randomBytes));
 
@@ -130,7 +148,8 @@ public static class StateSizeModel
         {
             new("bloom filter (keys)", "10 bits/key, whole-key", "almost every lookup is a miss (a new event): the filter answers it without reading a block, ~1 % false positives"),
             new("optimize_filters_for_hits", "false", "misses are the common case; the bottommost level's filters are the ones that answer them"),
-            new("max_total_wal_size", "128MiB", "the meta family's checkpoint writes rarely fill its memtable; without a cap its WAL pins up to " + Format(estimate.WalBytesPerPartition) + " per partition"),
+            new("max_total_wal_size", Format(estimate.WalBytesPerPartition) + " (as shipped)", "the meta family's checkpoint writes rarely fill its memtable; without a cap its WAL would pin up to 4x all write buffers per partition"),
+            new("periodic_compaction_seconds", "86400 (as shipped)", "expired keys leave the disk only when a compaction rewrites their file; a partition whose traffic stops would otherwise keep its last window"),
         };
         if (indexAndFilterPerPartition > 256L << 20)
         {
@@ -143,8 +162,8 @@ public static class StateSizeModel
         {
             settings.Add(new("block_cache", "32MiB per partition (as shipped)", $"index and filters ({Format(indexAndFilterPerPartition)} per partition) live outside it in the table readers"));
         }
-        var writeBuffer = livePerPartition > 8L << 30 ? "128MiB" : "64MiB (as shipped)";
-        settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files for the random keys; each costs 2x in memory (active + flushing)"));
+        var writeBuffer = livePerPartition > 8L << 30 ? "64MiB" : "16MiB (as shipped)";
+        settings.Add(new("write_buffer_size (keys)", writeBuffer, "larger memtables mean fewer L0 files and compactions for the random keys at large sizes; each costs 2.2x in memory (active + flushing, bloom filter)"));
         settings.Add(new("target_file_size_base", livePerPartition > 8L << 30 ? "128MiB" : "64MiB",
             $"{Format(livePerPartition)} of live SSTs per partition in files of this size"));
         settings.Add(new("level_compaction_dynamic_level_bytes", "true", "sizes the levels from the bottom, which bounds space amplification as the window fills and drains (the default since RocksDB 8.4)"));

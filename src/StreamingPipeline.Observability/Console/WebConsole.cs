@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StreamingPipeline.Observability.Inspection;
 
 namespace StreamingPipeline.Observability.Console;
 
@@ -25,6 +26,11 @@ public sealed class WebConsole : IDisposable
     private readonly ILogger _logger;
     private readonly IAdminClient? _admin;
     private readonly KafkaOverviewReader? _overview;
+    private readonly KafkaInspector? _inspector;
+
+    // Each message read opens a consumer; bound how many run at once so many open pages cannot load the cluster.
+    private readonly SemaphoreSlim _reads = new(MaxConcurrentReads, MaxConcurrentReads);
+    private const int MaxConcurrentReads = 4;
 
     /// <summary>Creates the console; its Kafka clients connect lazily, on the first page that needs them.</summary>
     public WebConsole(WebConsoleOptions options, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -45,6 +51,7 @@ public sealed class WebConsole : IDisposable
                 .SetErrorHandler((_, _) => { })
                 .Build();
             _overview = new KafkaOverviewReader(_admin, options, time ?? TimeProvider.System);
+            _inspector = new KafkaInspector(new KafkaConnection(options.BootstrapServers) { RequestTimeout = options.RequestTimeout });
         }
     }
 
@@ -56,6 +63,54 @@ public sealed class WebConsole : IDisposable
         endpoints.MapGet("/console/{name}", (HttpContext context, string name) => ServeAsync(context, name)).AllowAnonymous();
         endpoints.MapGet("/api/console", InfoAsync);
         endpoints.MapGet("/api/overview", OverviewAsync);
+        endpoints.MapGet("/api/topics", TopicsAsync);
+        endpoints.MapGet("/api/topics/{topic}", (HttpContext context, string topic) =>
+            KafkaAsync(context, ct => _inspector!.Topics.DescribeAsync(topic, ct), ConsoleJsonContext.Default.TopicOffsets));
+        endpoints.MapGet("/api/topics/{topic}/messages", (HttpContext context, string topic) => MessagesAsync(context, topic));
+        endpoints.MapGet("/api/groups", GroupsAsync);
+        endpoints.MapGet("/api/groups/{group}", (HttpContext context, string group) =>
+            KafkaAsync(context, ct => _inspector!.Groups.DescribeAsync(group, ct), ConsoleJsonContext.Default.ConsumerGroupDetails));
+        endpoints.MapGet("/api/dlq", DeadLettersAsync);
+    }
+
+    private Task TopicsAsync(HttpContext context) =>
+        KafkaAsync(context, ct => _inspector!.Topics.ListAsync(false, ct), ConsoleJsonContext.Default.IReadOnlyListTopicSummary);
+
+    private Task GroupsAsync(HttpContext context) =>
+        KafkaAsync(context, ct => _inspector!.Groups.ListAsync(ct), ConsoleJsonContext.Default.IReadOnlyListConsumerGroupSummary);
+
+    private Task MessagesAsync(HttpContext context, string topic)
+    {
+        if (!MessageQueryParameters.TryParse(topic, context.Request.Query, out var query, out var error))
+        {
+            return WriteErrorAsync(context, StatusCodes.Status400BadRequest, "bad_request", error);
+        }
+        return KafkaAsync(context, async ct => (IReadOnlyList<ConsoleMessage>)[.. (await ReadAsync(query, ct)).Select(ConsoleMessage.From)],
+            ConsoleJsonContext.Default.IReadOnlyListConsoleMessage);
+    }
+
+    private Task DeadLettersAsync(HttpContext context)
+    {
+        if (!MessageQueryParameters.TryParse(_options.DlqTopic, context.Request.Query, out var query, out var error))
+        {
+            return WriteErrorAsync(context, StatusCodes.Status400BadRequest, "bad_request", error);
+        }
+        // Newest first: the latest rejections are what someone opening the page looks for.
+        return KafkaAsync(context, async ct => (IReadOnlyList<DeadLetterRecord>)[.. (await ReadAsync(query, ct)).Reverse().Select(DeadLetterRecord.From)],
+            ConsoleJsonContext.Default.IReadOnlyListDeadLetterRecord);
+    }
+
+    private async Task<IReadOnlyList<TopicMessage>> ReadAsync(MessageQuery query, CancellationToken cancellationToken)
+    {
+        await _reads.WaitAsync(cancellationToken);
+        try
+        {
+            return await _inspector!.Messages.ReadToListAsync(query, cancellationToken);
+        }
+        finally
+        {
+            _reads.Release();
+        }
     }
 
     private Task InfoAsync(HttpContext context)
@@ -103,7 +158,17 @@ public sealed class WebConsole : IDisposable
         {
             return;
         }
-        catch (Exception ex) when (ex is KafkaException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is TopicNotFoundException or GroupNotFoundException)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status404NotFound, "not_found", ex.Message);
+            return;
+        }
+        catch (ArgumentException ex)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, "bad_request", OneLine(ex));
+            return;
+        }
+        catch (Exception ex) when (ex is KafkaException or InspectionException or TimeoutException or OperationCanceledException)
         {
             _logger.LogDebug("Console: Kafka request {Path} failed: {Error}", context.Request.Path, ex.Message);
             await WriteErrorAsync(context, StatusCodes.Status502BadGateway, "kafka_error", $"Kafka ({_options.BootstrapServers}): {OneLine(ex)}");
@@ -128,6 +193,8 @@ public sealed class WebConsole : IDisposable
     public void Dispose()
     {
         _overview?.Dispose();
+        _inspector?.Dispose();
         _admin?.Dispose();
+        _reads.Dispose();
     }
 }

@@ -23,6 +23,15 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
     private static readonly byte[] CheckpointKey = "checkpoint"u8.ToArray();
     private const byte CountKeyPrefix = (byte)'c';
 
+    /// <summary>The WAL cap (<c>max_total_wal_size</c>): past it RocksDB flushes the families holding the oldest WAL.</summary>
+    public const ulong MaxTotalWalBytes = 64UL << 20;
+
+    /// <summary>The <c>keys</c> family's write buffer (<c>write_buffer_size</c>); RocksDB holds up to two (active + flushing).</summary>
+    public const ulong KeysWriteBufferBytes = 16UL << 20;
+
+    /// <summary>Every SST file of <c>keys</c> and <c>expiry</c> is rewritten at least this often (<c>periodic_compaction_seconds</c>).</summary>
+    public const ulong PeriodicCompactionSeconds = 86_400;
+
     private readonly string _directory;
     private readonly RocksDb _db;
     private readonly ColumnFamilyHandle _keys;
@@ -60,11 +69,16 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
     /// <summary>The directory the database lives in.</summary>
     public string Directory => _directory;
 
-    /// <summary>Opens the state in <paramref name="directory"/>, creating it when absent or empty.</summary>
-    /// <exception cref="StateStoreException">The directory holds something else, or RocksDB cannot open it.</exception>
-    public static RocksDbBucketStateStore Open(string directory, RocksDbExpiry expiry = RocksDbExpiry.CompactionFilter)
+    /// <summary>
+    /// Opens the state in <paramref name="directory"/>, creating it when absent or empty. <paramref name="keyLayout"/>
+    /// names the caller's key encoding; it is recorded with the expiry mode, and state written with either different is refused.
+    /// </summary>
+    /// <exception cref="StateStoreException">The directory holds something else (<see cref="StateStoreException.IsOtherLayout"/>
+    /// when it is this pipeline's state in another layout), or RocksDB cannot open it.</exception>
+    public static RocksDbBucketStateStore Open(string directory, RocksDbExpiry expiry = RocksDbExpiry.CompactionFilter, string? keyLayout = null)
     {
-        var marker = FormatMarker + (expiry == RocksDbExpiry.CompactionFilter ? "compaction-filter" : "bucket-index");
+        var marker = FormatMarker + (expiry == RocksDbExpiry.CompactionFilter ? "compaction-filter" : "bucket-index")
+            + (keyLayout is null ? "" : " keys=" + keyLayout);
         var filter = new BucketExpiryFilter();
         var path = Path.GetFullPath(directory);
         var isNew = !System.IO.Directory.Exists(path) || !System.IO.Directory.EnumerateFileSystemEntries(path).Any();
@@ -80,25 +94,33 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             .SetFormatVersion(5);
         var keysOptions = new ColumnFamilyOptions()
             .SetBlockBasedTableFactory(table)
-            .SetWriteBufferSize(16UL << 20)
+            .SetWriteBufferSize(KeysWriteBufferBytes)
             .SetCompression(Compression.Lz4)
             // Most lookups are of new eventIds, absent everywhere: a whole-key bloom filter on the memtable answers them
             // without searching its skip list, which cost a third of the job's CPU (docs/BENCHMARKS.md).
             .SetMemtablePrefixBloomSizeRatio(0.1);
         Native.Instance.rocksdb_options_set_memtable_whole_key_filtering(keysOptions.Handle, 1);
+        // Expired keys leave the disk only when a compaction rewrites their file; a partition whose traffic stops
+        // triggers none and would keep its last window for good (docs/STATE_SIZE.md): rewrite every file at least daily.
+        Native.Instance.rocksdb_options_set_periodic_compaction_seconds(keysOptions.Handle, PeriodicCompactionSeconds);
         if (expiry == RocksDbExpiry.CompactionFilter)
         {
             keysOptions.SetCompactionFilter(filter.Native.Handle);
         }
+        var expiryOptions = new ColumnFamilyOptions().SetWriteBufferSize(16UL << 20).SetCompression(Compression.Lz4);
+        Native.Instance.rocksdb_options_set_periodic_compaction_seconds(expiryOptions.Handle, PeriodicCompactionSeconds);
         var families = new ColumnFamilies
         {
             { "keys", keysOptions },
-            { "expiry", new ColumnFamilyOptions().SetWriteBufferSize(16UL << 20).SetCompression(Compression.Lz4) },
+            { "expiry", expiryOptions },
             { "meta", new ColumnFamilyOptions() },
         };
         var options = new DbOptions()
             .SetCreateIfMissing(true)
             .SetCreateMissingColumnFamilies(true)
+            // Every commit writes meta's checkpoint, whose memtable almost never fills: without a cap RocksDB keeps
+            // every WAL file since meta's last flush, up to 4x all write buffers (docs/STATE_SIZE.md, "WAL").
+            .SetMaxTotalWalSize(MaxTotalWalBytes)
             .SetKeepLogFileNum(2)
             .SetMaxLogFileSize(1UL << 20);
         RocksDb db;
@@ -119,9 +141,16 @@ public sealed class RocksDbBucketStateStore : IBucketStateStore
             }
             else if (format is null || Encoding.UTF8.GetString(format) != marker)
             {
+                var written = format is null ? null : Encoding.UTF8.GetString(format);
+                if (written is not null && written.StartsWith(FormatMarker, StringComparison.Ordinal))
+                {
+                    throw new StateStoreException(
+                        $"{path} holds this pipeline's state in another layout ({written[FormatMarker.Length..]}, expected {marker[FormatMarker.Length..]}): it is not this pipeline's state as configured",
+                        isOtherLayout: true);
+                }
                 throw new StateStoreException($"{path} holds RocksDB data that is not this pipeline's state (format marker missing or different)");
             }
-            return new RocksDbBucketStateStore(path, db, expiry, filter, [options, families, table, blockCache, keysOptions]);
+            return new RocksDbBucketStateStore(path, db, expiry, filter, [options, families, table, blockCache, keysOptions, expiryOptions]);
         }
         catch
         {

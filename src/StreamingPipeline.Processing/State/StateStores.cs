@@ -3,10 +3,13 @@ namespace StreamingPipeline.Processing.State;
 /// <summary>Opens the store a <see cref="StateBackend"/> names.</summary>
 public static class StateStores
 {
-    /// <summary>Opens (or creates) the store for one task; <paramref name="directory"/> is used by RocksDB only.</summary>
-    public static IBucketStateStore Open(StateBackend backend, string directory) => backend switch
+    /// <summary>
+    /// Opens (or creates) the store for one task; <paramref name="directory"/> and <paramref name="keyLayout"/> (the
+    /// name of the caller's key encoding, recorded with the state) are used by RocksDB only.
+    /// </summary>
+    public static IBucketStateStore Open(StateBackend backend, string directory, string? keyLayout = null) => backend switch
     {
-        StateBackend.RocksDb => RocksDbBucketStateStore.Open(directory),
+        StateBackend.RocksDb => RocksDbBucketStateStore.Open(directory, keyLayout: keyLayout),
         StateBackend.Memory => new MemoryBucketStateStore(),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "not a state backend"),
     };

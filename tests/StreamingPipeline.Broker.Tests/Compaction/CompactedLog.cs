@@ -13,6 +13,8 @@ internal sealed class CompactedLog : IAsyncDisposable
 {
     public const string Topic = "changelog";
 
+    private int _appends;
+
     private CompactedLog(LogManager manager, LogCleaner cleaner, TimeProvider time)
     {
         Manager = manager;
@@ -28,11 +30,22 @@ internal sealed class CompactedLog : IAsyncDisposable
 
     public PartitionLog Log => Manager.GetPartition(Topic, 0)!;
 
+    /// <summary>The codec (a <see cref="RecordCodec"/> id) of the batches <see cref="Append"/> writes; with <see cref="AlternateCodec"/>, every other batch's.</summary>
+    public int Codec { get; set; } = RecordCodec.None;
+
+    /// <summary>When true, <see cref="Append"/> writes every other batch uncompressed, so compressed and uncompressed records supersede each other.</summary>
+    public bool AlternateCodec { get; set; }
+
     /// <summary>Every record appended: offset → (key, value); a null value is a tombstone.</summary>
     public SortedDictionary<long, (string Key, string? Value)> Written { get; } = [];
 
     /// <summary>Opens <paramref name="directory"/> with a compacted topic of small segments (created on first open).</summary>
-    public static CompactedLog Open(string directory, IReadOnlyDictionary<string, string>? configs = null, long mapBytes = 1024 * 1024, TimeProvider? time = null)
+    public static CompactedLog Open(
+        string directory,
+        IReadOnlyDictionary<string, string>? configs = null,
+        long mapBytes = 1024 * 1024,
+        TimeProvider? time = null,
+        double ioBytesPerSecond = double.PositiveInfinity)
     {
         time ??= TimeProvider.System;
         var manager = LogManager.Open(directory, new LogConfig(), time, NullLoggerFactory.Instance);
@@ -52,7 +65,7 @@ internal sealed class CompactedLog : IAsyncDisposable
             var created = manager.CreateTopic(Topic, 1, settings, validateOnly: false);
             Assert.True(created.Succeeded, created.ErrorMessage);
         }
-        var cleaner = new LogCleaner(manager, new LogCleanerOptions { DedupeBufferBytes = mapBytes, Enabled = false }, time, NullLogger.Instance);
+        var cleaner = new LogCleaner(manager, new LogCleanerOptions { DedupeBufferBytes = mapBytes, Enabled = false, IoMaxBytesPerSecond = ioBytesPerSecond }, time, NullLogger.Instance);
         return new CompactedLog(manager, cleaner, time);
     }
 
@@ -61,6 +74,11 @@ internal sealed class CompactedLog : IAsyncDisposable
     {
         var timestamp = Time.GetUtcNow().ToUnixTimeMilliseconds();
         var batch = RecordBatchBuilder.Build(records.Select(r => (Bytes(r.Key), Bytes(r.Value), timestamp)).ToArray());
+        if (Codec != RecordCodec.None && !(AlternateCodec && _appends % 2 == 1))
+        {
+            batch = RecordBatchBuilder.Compress(batch, Codec);
+        }
+        _appends++;
         var result = Log.Append(batch);
         Assert.True(result.Succeeded, result.ErrorMessage);
         for (var i = 0; i < records.Length; i++)

@@ -32,12 +32,37 @@ public sealed class CompactedTopicClientTests
         Assert.Equal("compact,delete", broker.State.Logs.GetTopic("both")!.Config.CleanupPolicy);
         using var producer = KafkaClients.Producer(broker.BootstrapServers);
 
+        using var gzipProducer = KafkaClients.Producer(broker.BootstrapServers, c => c.CompressionType = CompressionType.Gzip);
+
         var keyless = await Assert.ThrowsAsync<ProduceException<string, string>>(
             () => producer.ProduceAsync("compacted", new Message<string, string> { Key = null!, Value = "no key" }));
+        var keylessCompressed = await Assert.ThrowsAsync<ProduceException<string, string>>(
+            () => gzipProducer.ProduceAsync("compacted", new Message<string, string> { Key = null!, Value = "no key, gzip" }));
         var keyed = await producer.ProduceAsync("compacted", new Message<string, string> { Key = "k", Value = "v" });
+        var keyedCompressed = await gzipProducer.ProduceAsync("compacted", new Message<string, string> { Key = "k", Value = "v, gzip" });
 
         Assert.Equal(ErrorCode.InvalidRecord, keyless.Error.Code);
+        Assert.Equal(ErrorCode.InvalidRecord, keylessCompressed.Error.Code);
         Assert.Equal(0, keyed.Offset.Value);
+        Assert.Equal(1, keyedCompressed.Offset.Value);
+    }
+
+    [Fact]
+    public async Task TheCleanerSettingsAreDescribedAsStaticBrokerConfigs()
+    {
+        await using var broker = await EmbeddedBroker.CreateBuilder()
+            .WithOptions(o => o with { LogCleanerIoMaxBytesPerSecond = 1_048_576, LogCleanerBackoff = TimeSpan.FromSeconds(3) })
+            .StartAsync();
+        using var admin = KafkaClients.Admin(broker.BootstrapServers);
+
+        var described = await admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Broker, Name = broker.State.Options.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture) }]);
+
+        var entries = Assert.Single(described).Entries;
+        Assert.Equal("1048576", entries["log.cleaner.io.max.bytes.per.second"].Value);
+        Assert.Equal(ConfigSource.StaticBrokerConfig, entries["log.cleaner.io.max.bytes.per.second"].Source);
+        Assert.Equal("3000", entries["log.cleaner.backoff.ms"].Value);
+        Assert.Equal("true", entries["log.cleaner.enable"].Value);
+        Assert.Equal((32L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), entries["log.cleaner.dedupe.buffer.size"].Value);
     }
 
     [Fact]
@@ -74,12 +99,14 @@ public sealed class CompactedTopicClientTests
         Assert.Equal(ExpectedOffsets(written, pass.EndOffset), fromStart.Select(r => r.Offset.Value));
     }
 
-    [Fact]
-    public async Task RecordsOfAbortedTransactionsDisappearAndCommittedOnesStay()
+    [Theory]
+    [InlineData(CompressionType.None)]
+    [InlineData(CompressionType.Gzip)]
+    public async Task RecordsOfAbortedTransactionsDisappearAndCommittedOnesStay(CompressionType compression)
     {
         await using var broker = await StartAsync();
         await CreateTopicAsync(broker, "txn-table", SmallCompactedTopic);
-        var committed = WriteTransactions(broker, "txn-table", "txn-table-tx", transactions: 24, perTransaction: 25, keys: 20, tombstones: false);
+        var committed = WriteTransactions(broker, "txn-table", "txn-table-tx", transactions: 24, perTransaction: 25, keys: 20, tombstones: false, compression);
 
         var round = await broker.Cleaner.RunRoundAsync().WaitAsync(Timeout);
         var pass = Assert.Single(round.Passes);
@@ -90,6 +117,7 @@ public sealed class CompactedTopicClientTests
         var readCommitted = KafkaClients.ReadAll(broker.BootstrapServers, "txn-table", 1, IsolationLevel.ReadCommitted);
         Assert.Equal(Model(committed), Replay(readCommitted));
         Assert.All(readCommitted, r => Assert.StartsWith("committed", r.Message.Value, StringComparison.Ordinal));
+        Assert.True(readCommitted.Count(r => r.Offset.Value < pass.EndOffset) <= 20, "more than one committed record per key below the cleaned offset");
     }
 
     [Fact]
@@ -175,11 +203,22 @@ public sealed class CompactedTopicClientTests
     /// committed records in log order.
     /// </summary>
     private static List<(string Key, string? Value)> WriteTransactions(
-        EmbeddedBroker broker, string topic, string transactionalId, int transactions, int perTransaction, int keys, bool tombstones)
+        EmbeddedBroker broker,
+        string topic,
+        string transactionalId,
+        int transactions,
+        int perTransaction,
+        int keys,
+        bool tombstones,
+        CompressionType compression = CompressionType.None)
     {
         var random = new Random(23);
         var committed = new List<(string Key, string? Value)>();
-        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, transactionalId, c => c.BatchSize = 2048);
+        using var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, transactionalId, c =>
+        {
+            c.BatchSize = 2048;
+            c.CompressionType = compression;
+        });
         producer.InitTransactions(Timeout);
         for (var t = 0; t < transactions; t++)
         {

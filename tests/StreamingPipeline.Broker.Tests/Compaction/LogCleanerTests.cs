@@ -32,6 +32,63 @@ public sealed class LogCleanerTests
         Assert.Equal(log.Written.Keys.Max() + 1, log.Log.LogEndOffset);
     }
 
+    [Theory]
+    [InlineData(RecordCodec.Gzip, false)]
+    [InlineData(RecordCodec.Gzip, true)]
+    [InlineData(RecordCodec.Snappy, true)]
+    [InlineData(RecordCodec.Lz4, true)]
+    [InlineData(RecordCodec.Zstd, true)]
+    public async Task CompressedBatchesCompactToTheLatestRecordPerKeyAndStayInTheirCodec(int codec, bool alternate)
+    {
+        using var dir = new TempDirectory();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var log = CompactedLog.Open(dir.Path, new Dictionary<string, string> { ["delete.retention.ms"] = "60000" }, time: clock);
+        log.Codec = codec;
+        log.AlternateCodec = alternate;
+        WriteRandomWorkload(log, seed: 7, batches: 300, keys: 40);
+        var before = log.Log.SizeInBytes;
+
+        var pass = Assert.Single(log.CleanUntilIdle());
+
+        Assert.True(pass.Completed);
+        var records = log.ReadAll();
+        Assert.Equal(log.ExpectedOffsets(pass.EndOffset, tombstonesRemoved: false), new SortedSet<long>(records.Select(r => r.Offset)));
+        foreach (var record in records)
+        {
+            var (key, value) = log.Written[record.Offset];
+            Assert.Equal(key, Encoding.UTF8.GetString(record.Key!));
+            Assert.Equal(value, record.Value is null ? null : Encoding.UTF8.GetString(record.Value));
+        }
+        Assert.Equal(log.Model(), CompactedLog.Replay(records));
+        Assert.True(log.Log.SizeInBytes < before * 2 / 3, $"{log.Log.SizeInBytes} bytes left of {before}");
+        var codecs = StoredBatches(log).Where(b => b.RecordCount > 0).Select(b => b.Codec).Distinct().Order().ToList();
+        Assert.Equal(alternate ? [RecordCodec.None, codec] : [codec], codecs);
+
+        // Past delete.retention.ms, tombstones in compressed batches go too.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        WriteRandomWorkload(log, seed: 8, batches: 60, keys: 40, tombstones: false, prefix: "later");
+        var second = Assert.Single(log.CleanUntilIdle());
+        records = log.ReadAll();
+        Assert.DoesNotContain(records, r => r.Value is null && r.Offset < pass.EndOffset);
+        Assert.Equal(log.Model(), CompactedLog.Replay(records));
+        Assert.True(second.RecordsRemoved > 0);
+    }
+
+    [Theory]
+    [InlineData(RecordCodec.Gzip)]
+    [InlineData(RecordCodec.Lz4)]
+    public async Task AKeylessRecordInACompressedBatchIsInvalidRecord(int codec)
+    {
+        using var dir = new TempDirectory();
+        await using var log = CompactedLog.Open(dir.Path);
+        var batch = RecordBatchBuilder.Build([(Encoding.UTF8.GetBytes("k"), Encoding.UTF8.GetBytes("keyed"), 1L), (null, Encoding.UTF8.GetBytes("no key"), 1L)]);
+
+        var result = log.Log.Append(RecordBatchBuilder.Compress(batch, codec));
+
+        Assert.Equal(Protocol.ErrorCode.InvalidRecord, result.Error);
+        Assert.Equal(0, log.Log.LogEndOffset);
+    }
+
     [Fact]
     public async Task TombstonesStayForDeleteRetentionAndGoAfter()
     {
@@ -194,5 +251,29 @@ public sealed class LogCleanerTests
             }
             log.Append(records);
         }
+    }
+
+    /// <summary>The codec and record count of every batch stored in the log, read from the segments' batch headers.</summary>
+    private static List<(int Codec, int RecordCount)> StoredBatches(CompactedLog log)
+    {
+        var batches = new List<(int, int)>();
+        var offset = log.Log.LogStartOffset;
+        while (offset < log.Log.LogEndOffset)
+        {
+            using var read = log.Log.Read(offset, 4096, log.Log.HighWatermark, minOneBatch: true);
+            var bytes = read.Records.Span;
+            var position = 0;
+            while (position < bytes.Length)
+            {
+                var header = new RecordBatchHeader(bytes[position..]);
+                if (header.LastOffset >= offset)
+                {
+                    batches.Add((header.CompressionType, header.RecordCount));
+                }
+                offset = header.LastOffset + 1;
+                position += header.TotalSize;
+            }
+        }
+        return batches;
     }
 }

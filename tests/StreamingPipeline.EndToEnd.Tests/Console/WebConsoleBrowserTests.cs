@@ -52,13 +52,30 @@ public sealed partial class WebConsoleBrowserTests : IAsyncLifetime
         await page.Locator("#groups tr[data-group='pipeline-dedup']").ClickAsync();
         await Expect(page.GetByTestId("group-partitions").Locator("tbody tr")).ToHaveCountAsync(8);
         await Expect(page.GetByTestId("group-partitions")).ToContainTextAsync("input-user-events");
+        await Expect(page.GetByTestId("group-members").Locator("tbody tr")).Not.ToHaveCountAsync(0);
         await browser.ScreenshotAsync("groups");
 
-        // Topics: the input topic and its partitions.
+        // Topics: the input topic's partitions, and its newest messages in the browser, JSON pretty-printed.
         await page.Locator("nav a[data-page='topics']").ClickAsync();
         await page.Locator("#topics tr[data-topic='input-user-events']").ClickAsync();
         await Expect(page.GetByTestId("partitions-table").Locator("tbody tr")).ToHaveCountAsync(8);
+        var messages = page.GetByTestId("messages-table").Locator("tbody tr");
+        await Expect(messages.First).ToBeVisibleAsync();
+        await Expect(messages.First).ToContainTextAsync("\"eventId\": ");
+        await page.GetByTestId("browse-partition").SelectOptionAsync("3");
+        await page.GetByTestId("browse-start").SelectOptionAsync("beginning");
+        await page.GetByTestId("browse-limit").FillAsync("5");
+        await page.GetByTestId("browse-load").ClickAsync();
+        await Expect(page.GetByTestId("browse-info")).ToHaveTextAsync(new Regex("^5 messages"));
+        await Expect(page.GetByTestId("messages-table").Locator("tbody tr").First).ToHaveAttributeAsync("data-offset", "0");
         await browser.ScreenshotAsync("topics");
+
+        // DLQ: the malformed records the generator sent, with their reason and source.
+        await page.Locator("nav a[data-page='dlq']").ClickAsync();
+        var dead = page.GetByTestId("dlq-table").Locator("tbody tr");
+        await Expect(dead.First).ToBeVisibleAsync();
+        await Expect(dead.First).ToContainTextAsync("input-user-events/");
+        await browser.ScreenshotAsync("dlq");
 
         // SQL: the seed query (Ctrl+Enter) shows its rows once the ingester has loaded some; a bad query its error.
         await page.Locator("nav a[data-page='sql']").ClickAsync();

@@ -88,6 +88,24 @@ public sealed class RocksDbBucketStateStoreTests
     }
 
     [Fact]
+    public void A_state_written_with_another_key_layout_is_refused_as_another_layout_of_this_pipelines_state()
+    {
+        using var directory = new TempDirectory();
+        using (var store = RocksDbBucketStateStore.Open(directory.Path, keyLayout: "binary"))
+        {
+            store.Put(Key("a"), 1);
+            store.Commit(new StateCheckpoint(0, 0));
+        }
+
+        var error = Assert.Throws<StateStoreException>(() => RocksDbBucketStateStore.Open(directory.Path, keyLayout: "hash96"));
+
+        Assert.True(error.IsOtherLayout);
+        Assert.Contains("keys=binary", error.Message, StringComparison.Ordinal);
+        using var same = RocksDbBucketStateStore.Open(directory.Path, keyLayout: "binary");
+        Assert.Equal(1, same.GetStats().Keys);
+    }
+
+    [Fact]
     public void A_non_empty_directory_without_a_database_is_refused_with_a_clear_error()
     {
         using var directory = new TempDirectory();
@@ -129,5 +147,6 @@ public sealed class RocksDbBucketStateStoreTests
         var error = Assert.Throws<StateStoreException>(() => RocksDbBucketStateStore.Open(path));
 
         Assert.Contains("not this pipeline's state", error.Message, StringComparison.Ordinal);
+        Assert.False(error.IsOtherLayout);
     }
 }

@@ -5,19 +5,22 @@ namespace StreamingPipeline.Jobs.Tests.Dedup;
 
 public sealed class StateSizeModelTests
 {
-    [Fact]
-    public void The_model_predicts_the_measured_RocksDB_state_at_the_peak_within_25_percent()
+    [Theory]
+    [InlineData(DedupKeyFormat.Hash96)]
+    [InlineData(DedupKeyFormat.Binary)]
+    [InlineData(DedupKeyFormat.Text)]
+    public void The_model_predicts_the_measured_RocksDB_state_at_the_peak_within_25_percent(DedupKeyFormat keyFormat)
     {
         // A 1 h window in 5 min buckets keeps the run small: 10,000 users at 4 records an hour, 5 % re-sends.
-        var input = new StateSizeInput(10_000, 96, TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), DuplicateShare: 0.05, Partitions: 1);
+        var input = new StateSizeInput(10_000, 96, TimeSpan.FromHours(1), TimeSpan.FromMinutes(5), DuplicateShare: 0.05, Partitions: 1, KeyFormat: keyFormat);
         var window = new DedupWindow(input.Window, input.Slide);
         var directory = Directory.CreateTempSubdirectory("state-size-model-");
         try
         {
-            using var store = RocksDbBucketStateStore.Open(Path.Combine(directory.FullName, "state"));
+            using var store = RocksDbBucketStateStore.Open(Path.Combine(directory.FullName, "state"), keyLayout: DedupKey.LayoutName(keyFormat));
             // Up to the last millisecond before a bucket boundary past W + S: every retained bucket is full.
             var peakAt = Start + (long)(input.Window + (2 * input.Slide)).TotalMilliseconds - 1;
-            Drive(new DedupOperator(store, window), input, until: peakAt);
+            Drive(new DedupOperator(store, window, keyFormat), input, until: peakAt);
             store.CompactAll();
 
             var estimate = StateSizeModel.Estimate(input);
@@ -38,10 +41,13 @@ public sealed class StateSizeModelTests
     {
         var day = StateSizeModel.Estimate(new StateSizeInput(10_000_000, 50, TimeSpan.FromHours(24), TimeSpan.FromMinutes(30)));
         Assert.Equal(10_000_000 * 50 * 0.95 * 24.5 / 24, day.PeakKeys, tolerance: 1);
-        Assert.Equal(25, day.KeyBytes);
+        Assert.Equal(12, day.KeyBytes);
+        var binary = StateSizeModel.Estimate(new StateSizeInput(10_000_000, 50, TimeSpan.FromHours(24), TimeSpan.FromMinutes(30), KeyFormat: DedupKeyFormat.Binary));
+        Assert.Equal(25, binary.KeyBytes);
+        Assert.True(day.RocksDbBytesPerKey < binary.RocksDbBytesPerKey);
         var week = StateSizeModel.Estimate(new StateSizeInput(10_000_000, 50, TimeSpan.FromDays(7), TimeSpan.FromMinutes(30)));
-        Assert.InRange((double)week.LiveSstBytes / day.LiveSstBytes, 6.8, 7.2);
-        var memory = StateSizeModel.Estimate(new StateSizeInput(1_000, 10, TimeSpan.FromHours(24), TimeSpan.FromMinutes(30), UserIdBytes: 40));
+        Assert.InRange((double)week.LiveSstBytes / day.LiveSstBytes, 6.5, 7.2);
+        var memory = StateSizeModel.Estimate(new StateSizeInput(1_000, 10, TimeSpan.FromHours(24), TimeSpan.FromMinutes(30), UserIdBytes: 40, KeyFormat: DedupKeyFormat.Binary));
         Assert.Equal(56, memory.KeyBytes);
         Assert.True(memory.MemoryBytesPerKey > memory.KeyBytes);
     }

@@ -128,6 +128,38 @@ public sealed class DedupJobTests
     }
 
     [Fact]
+    public async Task A_state_directory_written_with_another_key_format_is_rebuilt_from_the_output_not_trusted()
+    {
+        var stream = GeneratedStream.Create(Options(seed: 24, speedup: 20_000), Partitions);
+        await using var cluster = await DedupCluster.StartAsync(Partitions);
+        var half = stream.Records.Count / 2;
+        cluster.Produce(stream.ToProduce(..half));
+        await cluster.RunUntilCaughtUpAsync("dedup", cluster.StateRoot, StateBackend.RocksDb, DedupWindow.Default);
+        // An older version's state: binary keys, checkpointed at the output's end. Trusted, none of its keys would
+        // match the current format's, and every re-send of a first-half event in the second half would pass again.
+        var lastOffsets = cluster.ReadCommitted(DedupCluster.Output, Partitions).GroupBy(r => r.Partition.Value).ToDictionary(g => g.Key, g => g.Max(r => r.Offset.Value));
+        for (var p = 0; p < Partitions; p++)
+        {
+            var directory = cluster.StateDirectoryOf(cluster.StateRoot, "dedup", p);
+            Directory.Delete(directory, recursive: true);
+            using var old = RocksDbBucketStateStore.Open(directory, keyLayout: DedupKey.LayoutName(DedupKeyFormat.Binary));
+            old.Put(new byte[20], 0);
+            old.Commit(new StateCheckpoint(lastOffsets[p], stream.Records[half - 1].Timestamp));
+        }
+
+        cluster.Produce(stream.ToProduce(half..));
+        await cluster.RunUntilCaughtUpAsync("dedup", cluster.StateRoot, StateBackend.RocksDb, DedupWindow.Default);
+
+        var output = cluster.ReadCommitted(DedupCluster.Output, Partitions);
+        var expected = stream.ExpectedOutput(Partitions, DedupWindow.Default);
+        for (var p = 0; p < Partitions; p++)
+        {
+            var partition = p;
+            Assert.Equal(expected[p].Select(Convert.ToHexString), output.Where(r => r.Partition.Value == partition).Select(r => Convert.ToHexString(r.Message.Value)));
+        }
+    }
+
+    [Fact]
     public async Task An_event_whose_first_occurrence_was_only_in_an_aborted_transaction_passes_when_it_comes_again()
     {
         await using var cluster = await DedupCluster.StartAsync(1);
@@ -171,7 +203,7 @@ public sealed class DedupJobTests
     private static long[] StateKeys(DedupCluster cluster, string group) =>
         Enumerable.Range(0, cluster.Partitions).Select(p =>
         {
-            using var store = RocksDbBucketStateStore.Open(cluster.StateDirectoryOf(cluster.StateRoot, group, p));
+            using var store = RocksDbBucketStateStore.Open(cluster.StateDirectoryOf(cluster.StateRoot, group, p), keyLayout: DedupKey.LayoutName(DedupKey.DefaultFormat));
             return store.GetStats().Keys;
         }).ToArray();
 }

@@ -6,7 +6,7 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 
 /// <summary>
 /// Writes one cleaned segment into a staging directory: whole batches copied, batches with some records dropped
-/// (rewritten with their original base offset and last offset delta, so offsets and producer sequences are kept), and
+/// (rewritten in their codec with their original base offset and last offset delta, so offsets and producer sequences are kept), and
 /// empty batches that only keep a producer's last sequence. Buffers writes in a fixed pooled buffer.
 /// </summary>
 internal sealed class CleanedSegmentWriter : IDisposable
@@ -42,22 +42,52 @@ internal sealed class CleanedSegmentWriter : IDisposable
 
     /// <summary>
     /// Writes <paramref name="batch"/> keeping only the records at the given (start, length) ranges, in order; an
-    /// empty list writes the header alone (an empty batch, uncompressed).
+    /// empty list writes the header alone (an empty batch, uncompressed). A batch whose attributes name a codec is
+    /// given laid out uncompressed (<see cref="BatchDecompressor"/>) and its retained records are compressed again
+    /// with that codec.
     /// </summary>
     public void WriteFiltered(ReadOnlySpan<byte> batch, ReadOnlySpan<(int Start, int Length)> records)
     {
-        var size = RecordBatchHeader.Size;
+        var codec = new RecordBatchHeader(batch).CompressionType;
+        var plainSize = 0;
         foreach (var (_, length) in records)
         {
-            size += length;
+            plainSize += length;
         }
+        byte[]? compressed = null;
+        if (codec != RecordCodec.None && records.Length > 0)
+        {
+            var plain = ArrayPool<byte>.Shared.Rent(plainSize);
+            try
+            {
+                var position = 0;
+                foreach (var (start, length) in records)
+                {
+                    batch.Slice(start, length).CopyTo(plain.AsSpan(position));
+                    position += length;
+                }
+                compressed = RecordCodec.Compress(codec, plain.AsSpan(0, plainSize));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(plain);
+            }
+        }
+        var size = RecordBatchHeader.Size + (compressed?.Length ?? plainSize);
         var target = Reserve(size);
         batch[..RecordBatchHeader.Size].CopyTo(target);
-        var position = RecordBatchHeader.Size;
-        foreach (var (start, length) in records)
+        if (compressed is not null)
         {
-            batch.Slice(start, length).CopyTo(target[position..]);
-            position += length;
+            compressed.CopyTo(target[RecordBatchHeader.Size..]);
+        }
+        else
+        {
+            var position = RecordBatchHeader.Size;
+            foreach (var (start, length) in records)
+            {
+                batch.Slice(start, length).CopyTo(target[position..]);
+                position += length;
+            }
         }
         BinaryPrimitives.WriteInt32BigEndian(target[RecordBatchHeader.BatchLengthPosition..], size - RecordBatchHeader.LogOverhead);
         BinaryPrimitives.WriteInt32BigEndian(target[RecordBatchHeader.RecordCountPosition..], records.Length);

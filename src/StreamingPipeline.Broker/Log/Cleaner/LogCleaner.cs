@@ -7,14 +7,19 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 /// partition of a compacted topic with its current config and gives each one that is due one
 /// <see cref="PartitionCleaner"/> pass, dirtiest first; when a round finds nothing due it sleeps for
 /// <see cref="LogCleanerOptions.Backoff"/>. The offset map is allocated once, on the first pass, at the configured size,
-/// and reused. Tests and tools can ask for a round and await it with <see cref="RunRoundAsync"/>.
+/// and reused. The cleaner's reads and writes go through one <see cref="CleanerThrottle"/>
+/// (<see cref="LogCleanerOptions.IoMaxBytesPerSecond"/>). Tests and tools can ask for a round and await it with <see cref="RunRoundAsync"/>.
 /// </summary>
 /// <remarks>
-/// Threading: one loop task runs every pass, so at most one partition is being cleaned at any time. Requests from other
+/// Threading: one loop on a thread of its own (its passes block on file I/O and on the throttle, which must not hold
+/// a thread-pool thread the broker's network needs) runs every pass, so at most one partition is being cleaned at any time. Requests from other
 /// threads are queued under a lock and all answered by the next round.
 /// </remarks>
 internal sealed class LogCleaner : IAsyncDisposable
 {
+    /// <summary>The name of the cleaner's thread (also its name for the OS, as tools like top show it).</summary>
+    public const string ThreadName = "log-cleaner";
+
     private readonly LogManager _logs;
     private readonly LogCleanerOptions _options;
     private readonly TimeProvider _time;
@@ -24,10 +29,12 @@ internal sealed class LogCleaner : IAsyncDisposable
     private readonly Dictionary<PartitionLog, long> _checkpoints = [];
     private List<TaskCompletionSource<LogCleaningRound>> _requests = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CleanerThrottle _throttle;
     private PartitionCleaner? _cleaner;
     private Task _loop = Task.CompletedTask;
     private long _bytesRead;
     private long _passes;
+    private long _throttledTicks;
 
     public LogCleaner(LogManager logs, LogCleanerOptions options, TimeProvider time, ILogger logger)
     {
@@ -35,6 +42,7 @@ internal sealed class LogCleaner : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _throttle = new CleanerThrottle(options.IoMaxBytesPerSecond, time);
     }
 
     /// <summary>Bytes of the offset map once allocated, else 0.</summary>
@@ -46,11 +54,36 @@ internal sealed class LogCleaner : IAsyncDisposable
     /// <summary>Bytes of segments rewritten since start.</summary>
     public long TotalBytesRead => Interlocked.Read(ref _bytesRead);
 
+    /// <summary>Total time the I/O throttle made the cleaner wait since start.</summary>
+    public TimeSpan TotalThrottled => new(Interlocked.Read(ref _throttledTicks));
+
     /// <summary>Partition passes completed since start.</summary>
     public long TotalPasses => Interlocked.Read(ref _passes);
 
     /// <summary>Starts the loop.</summary>
-    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
+    public void Start()
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(_stopping.Token);
+                stopped.SetResult();
+            }
+            catch (Exception ex)
+            {
+                // Surfaces in DisposeAsync rather than taking the process down.
+                stopped.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = ThreadName,
+        };
+        _loop = stopped.Task;
+        thread.Start();
+    }
 
     /// <summary>Asks for a round now (whatever the backoff) and completes with what it did.</summary>
     public Task<LogCleaningRound> RunRoundAsync(CancellationToken cancellationToken = default)
@@ -119,7 +152,15 @@ internal sealed class LogCleaner : IAsyncDisposable
             var log = candidate.Log;
             try
             {
-                var result = Cleaner().Clean(candidate, cancellationToken);
+                PartitionCleaningResult result;
+                try
+                {
+                    result = Cleaner().Clean(candidate, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref _throttledTicks, _throttle.TotalWaited.Ticks);
+                }
                 passes.Add(result);
                 Interlocked.Add(ref _bytesRead, result.BytesRead);
                 Interlocked.Increment(ref _passes);
@@ -143,7 +184,7 @@ internal sealed class LogCleaner : IAsyncDisposable
         if (_cleaner is null)
         {
             Map = new OffsetMap(_options.DedupeBufferBytes);
-            _cleaner = new PartitionCleaner(Map, _time, _logger);
+            _cleaner = new PartitionCleaner(Map, _throttle, _time, _logger);
         }
         return _cleaner;
     }
@@ -158,7 +199,7 @@ internal sealed class LogCleaner : IAsyncDisposable
         return checkpoint;
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    private void Run(CancellationToken cancellationToken)
     {
         try
         {
@@ -202,7 +243,7 @@ internal sealed class LogCleaner : IAsyncDisposable
                 {
                     wake = _requests.Count > 0 ? Task.CompletedTask : _wake.Task;
                 }
-                await wake.WaitAsync(_options.Backoff, _time, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                wake.WaitAsync(_options.Backoff, _time, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).Wait(cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -9,6 +9,12 @@ internal sealed record LogCleanerOptions
     /// <summary>How long the cleaner sleeps when no log needs cleaning (log.cleaner.backoff.ms).</summary>
     public TimeSpan Backoff { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Bytes per second the cleaner may read plus write (log.cleaner.io.max.bytes.per.second);
+    /// <see cref="double.PositiveInfinity"/> (the default here; the broker's is <see cref="BrokerOptions.LogCleanerIoMaxBytesPerSecond"/>) for no limit.
+    /// </summary>
+    public double IoMaxBytesPerSecond { get; init; } = double.PositiveInfinity;
+
     /// <summary>False runs no background passes (log.cleaner.enable); passes can still be requested.</summary>
     public bool Enabled { get; init; } = true;
 }

@@ -5,7 +5,8 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 
 /// <summary>
 /// Compacts one partition in one pass (Kafka's Cleaner): fills the <see cref="OffsetMap"/> with the latest offset of
-/// every key in the dirty range, then rewrites the cleanable segments from the log start, in groups that fit one
+/// every key in the dirty range (compressed batches decompressed, and their retained records compressed again with the
+/// batch's codec, as Kafka does), then rewrites the cleanable segments from the log start, in groups that fit one
 /// segment, keeping a record unless a later record has its key, it is a tombstone older than delete.retention.ms, it
 /// belongs to an aborted transaction, or it has no key. Offsets never change. Never reads or touches the active segment
 /// or anything at or after the last stable offset. Each group is swapped in with
@@ -14,13 +15,15 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 internal sealed class PartitionCleaner
 {
     private readonly OffsetMap _map;
+    private readonly CleanerThrottle _throttle;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<(int Start, int Length)> _retained = [];
 
-    public PartitionCleaner(OffsetMap map, TimeProvider time, ILogger logger)
+    public PartitionCleaner(OffsetMap map, CleanerThrottle throttle, TimeProvider time, ILogger logger)
     {
         _map = map;
+        _throttle = throttle;
         _time = time;
         _logger = logger;
     }
@@ -99,7 +102,7 @@ internal sealed class PartitionCleaner
             cancellationToken.ThrowIfCancellationRequested();
             var count = GroupSize(segments, index, toClean, config.SegmentBytes);
             var group = segments[index..(index + count)];
-            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, deleteHorizonMs, lastBatches, transactions);
+            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, deleteHorizonMs, lastBatches, transactions, cancellationToken);
             if (written < 0)
             {
                 LogCleanerMessages.SegmentsChanged(_logger, log.Topic, log.Partition);
@@ -121,8 +124,8 @@ internal sealed class PartitionCleaner
     /// <summary>
     /// Records the latest offset of each key from the first dirty offset on. Returns where it stopped: the uncleanable
     /// offset, or the offset of the first record whose key no longer fit (the rest waits for the next pass).
-    /// Records of aborted transactions, control batches and compressed batches (the broker does not decompress) add
-    /// nothing.
+    /// Records of aborted transactions and control batches add nothing; compressed batches are decompressed (one that
+    /// does not decompress adds nothing, and is kept whole by the copy).
     /// </summary>
     private long BuildOffsetMap(CleaningCandidate candidate, TransactionTracker transactions, CancellationToken cancellationToken)
     {
@@ -139,10 +142,12 @@ internal sealed class PartitionCleaner
             using var cursor = segment.OpenCursor(0, segment.Size);
             while (cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var memory) == BatchReadStatus.Batch)
             {
+                _throttle.Throttle(memory.Length, cancellationToken);
                 var batch = memory.Span;
                 var header = new RecordBatchHeader(batch);
-                if (header.LastOffset < firstDirty || header.IsControl || header.CompressionType != 0
-                    || (header.IsTransactional && transactions.IsAborted(header.ProducerId, header.BaseOffset)))
+                if (header.LastOffset < firstDirty || header.IsControl
+                    || (header.IsTransactional && transactions.IsAborted(header.ProducerId, header.BaseOffset))
+                    || !TryReadable(ref batch, header))
                 {
                     continue;
                 }
@@ -188,7 +193,8 @@ internal sealed class PartitionCleaner
         long endOffset,
         long deleteHorizonMs,
         HashSet<long> lastBatches,
-        TransactionTracker transactions)
+        TransactionTracker transactions,
+        CancellationToken cancellationToken)
     {
         var baseOffset = group[0].BaseOffset;
         var staging = Path.Combine(log.Directory, PartitionLog.CleaningDirectoryName(baseOffset, groupEnd));
@@ -212,7 +218,9 @@ internal sealed class PartitionCleaner
                     using var cursor = segment.OpenCursor(0, segment.Size);
                     while (cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var memory) == BatchReadStatus.Batch)
                     {
+                        var writtenBefore = writer.BytesWritten;
                         removed += CleanBatch(memory.Span, writer, endOffset, deletesExpired, lastBatches, transactions);
+                        _throttle.Throttle(memory.Length + writer.BytesWritten - writtenBefore, cancellationToken);
                     }
                 }
                 writer.Complete(lastModified);
@@ -256,19 +264,20 @@ internal sealed class PartitionCleaner
 
         // The last batch of each producer stays (empty if need be), so its sequence survives a rebuild from the log.
         var keepHeader = header.HasProducerId && lastBatches.Contains(header.LastOffset);
-        if (header.CompressionType != 0)
+        if (aborted)
         {
-            if (!aborted)
-            {
-                writer.Copy(batch);
-                MarkRetained(header, transactions);
-                return 0;
-            }
             if (keepHeader)
             {
                 writer.WriteFiltered(batch, []);
             }
             return header.RecordCount;
+        }
+        var original = batch;
+        if (!TryReadable(ref batch, header))
+        {
+            writer.Copy(original);
+            MarkRetained(header, transactions);
+            return 0;
         }
         _retained.Clear();
         var total = 0;
@@ -276,22 +285,23 @@ internal sealed class PartitionCleaner
         while (reader.TryNext(out var record))
         {
             total++;
-            if (!aborted && ShouldRetain(record, header.BaseOffset + record.OffsetDelta, endOffset, deletesExpired))
+            if (ShouldRetain(record, header.BaseOffset + record.OffsetDelta, endOffset, deletesExpired))
             {
                 _retained.Add((record.Start, record.Length));
             }
         }
-        if (reader.Problem is not null)
+        if (reader.Problem is not null || _retained.Count == total)
         {
-            // A batch the cleaner cannot read is kept as it is rather than guessed at.
-            writer.Copy(batch);
+            // A batch the cleaner cannot read is kept as it is rather than guessed at; a batch that loses nothing is
+            // copied as it was written (compressed ones not recompressed).
+            writer.Copy(original);
+            if (reader.Problem is not null || total > 0)
+            {
+                MarkRetained(header, transactions);
+            }
             return 0;
         }
-        if (_retained.Count == total)
-        {
-            writer.Copy(batch);
-        }
-        else if (_retained.Count > 0 || keepHeader)
+        if (_retained.Count > 0 || keepHeader)
         {
             writer.WriteFiltered(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_retained));
         }
@@ -300,6 +310,27 @@ internal sealed class PartitionCleaner
             MarkRetained(header, transactions);
         }
         return total - _retained.Count;
+    }
+
+    /// <summary>
+    /// Lays a compressed batch out uncompressed so its records can be read (the retained ones are compressed again with
+    /// the batch's codec when written); false when it does not decompress.
+    /// </summary>
+    private static bool TryReadable(ref ReadOnlySpan<byte> batch, in RecordBatchHeader header)
+    {
+        if (header.CompressionType == RecordCodec.None)
+        {
+            return true;
+        }
+        try
+        {
+            batch = BatchDecompressor.Decompress(batch);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
     }
 
     private bool ShouldRetain(in RecordView record, long offset, long endOffset, bool deletesExpired)
