@@ -32,6 +32,32 @@ public class UpCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task UpPrintsItsStatusEveryFewSecondsWhenRedirectedAndWhatItRecoveredOnRestart()
+    {
+        var port = LoopbackPort.Free();
+        string[] args = ["up", "--data-dir", _dataDirectory.Path, "--listen", $"127.0.0.1:{port}", "--query-listen", "127.0.0.1:0", "--rate", "200"];
+        await using (var first = ChildProcess.StartPipeline(args))
+        {
+            // A status line once rows reached the store: every figure is there and the store has rows.
+            await Eventually.TrueAsync(() => StatusLines(first).Any(l => !l.EndsWith("store=0 rows", StringComparison.Ordinal)), "up printed a status line with rows in the store", TimeSpan.FromMinutes(2));
+            await first.InterruptAsync();
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            var line = StatusLines(first).Last();
+            Assert.Matches(@"^up \d+m\d\ds: input-user-events=\d+/s\(end [\d,]+\) output-user-events=\d+/s\(end [\d,]+\) user-events-dlq=\d+/s\(end [\d,]+\) \| dedup lag=\d+ dropped=\d+ dlq=\d+ \| ingest lag=\d+ rows=\d+/s \| store=[\d,]+ rows", line);
+            Assert.DoesNotContain("recovered:", first.Error, StringComparison.Ordinal);
+        }
+
+        await using var second = ChildProcess.StartPipeline(args);
+        await Eventually.TrueAsync(() => second.Error.Contains("recovered: input-user-events ", StringComparison.Ordinal), "the restarted up said what it recovered", TimeSpan.FromMinutes(2));
+        await second.InterruptAsync();
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Matches(@"recovered: input-user-events [\d,]+, output-user-events [\d,]+, user-events-dlq [\d,]+ \(end offsets\); [\d,]+ rows in the store", second.Error);
+    }
+
+    private static List<string> StatusLines(ChildProcess up) =>
+        up.Error.Split('\n', StringSplitOptions.TrimEntries).Where(l => l.StartsWith("up ", StringComparison.Ordinal)).ToList();
+
+    [Fact]
     public async Task UpVerifyPassesAndASecondUpContinuesOnTheSameData()
     {
         var first = await ChildProcess.RunPipelineAsync(TimeSpan.FromMinutes(5), "up", "--verify", "--duration", "30s", "--data-dir", _dataDirectory.Path,

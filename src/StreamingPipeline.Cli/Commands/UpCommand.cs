@@ -6,6 +6,7 @@ using StreamingPipeline.Analytics.Query;
 using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Broker;
 using StreamingPipeline.Cli.Options;
+using StreamingPipeline.Cli.Up;
 using StreamingPipeline.Events.Generation;
 using StreamingPipeline.Events.Producing;
 using StreamingPipeline.Jobs.Dedup;
@@ -34,6 +35,9 @@ public static class UpCommand
         ("output-user-events", 8),
         ("user-events-dlq", 1),
     ];
+
+    /// <summary>How often the status line is printed when stderr is not a terminal.</summary>
+    private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -108,11 +112,14 @@ public static class UpCommand
             await using var queryStore = await DuckDbQueryStore.OpenAsync(analyticsPath, readOnly: false, ct);
             using var webConsole = new WebConsole(new WebConsoleOptions { BootstrapServers = broker.BootstrapServers, DlqTopic = PipelineTopics[2].Name }, loggers);
             var verifying = parse.GetValue(verify);
+            using var status = new UpStatus(broker.BootstrapServers, PipelineTopics[0].Name, PipelineTopics[1].Name, PipelineTopics[2].Name, queryStore);
+            var recovered = await status.DescribeRecoveredAsync(ct);
             var metrics = new PipelineMetrics();
             metrics.AddBroker(broker);
             metrics.SetStatus(ComponentNames.Broker, ComponentStatus.Running);
             var processor = CreateDedup(broker.BootstrapServers, Path.Combine(dataDirectory, "state"), loggers);
             metrics.AddProcessor(ComponentNames.Dedup, processor.JobName, processor.Metrics);
+            status.Dedup = processor.Metrics;
             var ingester = new AnalyticsIngester(analytics, new IngestOptions
             {
                 BootstrapServers = broker.BootstrapServers,
@@ -120,6 +127,7 @@ public static class UpCommand
                 DlqTopic = PipelineTopics[2].Name,
             }, loggers);
             metrics.AddIngester(ingester.Metrics);
+            status.Ingest = ingester.Metrics;
             var producer = parse.GetValue(rate) > 0
                 ? CreateGenerator(broker.BootstrapServers, parse.GetValue(rate), parse.GetValue(duplicates), parse.GetValue(malformed),
                     verifying ? parse.GetValue(duration) : null, loggers)
@@ -127,6 +135,7 @@ public static class UpCommand
             if (producer is not null)
             {
                 metrics.AddGenerator(producer, parse.GetValue(rate));
+                status.Generator = () => producer.Progress;
             }
             metrics.Add(ComponentNames.Query, null, () => null);
             await using var queryServer = await QueryServer.StartAsync(queryStore, new QueryServerOptions
@@ -149,6 +158,17 @@ public static class UpCommand
             Console.WriteLine($"Query API on {url}/query/sql (Pinot's broker shape). Try:");
             Console.WriteLine($"  pipeline query{urlOption} 'select eventType, count(*) as events from user_events group by 1 order by 2 desc'");
             Console.WriteLine($"  pipeline query{urlOption} 'select * from \"user-events\" limit 10'");
+            status.TrackService("broker", broker.BootstrapServers);
+            status.Track("generator", producer is not null ? generator : null);
+            status.Track("dedup", dedup);
+            status.Track("ingest", ingest);
+            status.TrackService("query API", $"{url}/query/sql, web console {url}/");
+            var showStatus = !verifying && !parse.GetValue(quiet);
+            if (recovered is not null && !showStatus)
+            {
+                logger.LogInformation("{Recovered}", recovered);
+            }
+            var display = showStatus ? UpStatusDisplay.ShowAsync(status, recovered, Console.IsErrorRedirected, StatusInterval, ct) : Task.CompletedTask;
             var exit = ExitCodes.Ok;
             if (verifying)
             {
@@ -170,6 +190,7 @@ public static class UpCommand
                     logger.LogInformation("Stopping");
                 }
             }
+            await display;
             var dedupExit = await dedup;
             var ingestExit = await ingest;
             var (generatorResult, _) = await generator;
