@@ -34,6 +34,8 @@ public static class Verbosity
         var level = LevelOf(verbosity, quiet);
         return LoggerFactory.Create(builder => builder
             .SetMinimumLevel(level)
+            // ASP.NET Core logs every HTTP request at Information (the console polls each second); its lines belong to -v debug.
+            .AddFilter("Microsoft", level <= LogLevel.Debug ? level : LogLevel.Warning)
             .AddConsole(o => o.FormatterName = PlainConsoleFormatter.FormatterName)
             .AddConsoleFormatter<PlainConsoleFormatter, PlainConsoleFormatterOptions>(o => o.IncludeStackTraces = level <= LogLevel.Debug));
     }
