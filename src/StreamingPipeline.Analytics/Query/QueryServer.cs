@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -68,12 +66,12 @@ public sealed class QueryServer : IAsyncDisposable
         });
         var app = builder.Build();
         var service = new QueryService(store, options.Limits, options.MaxConcurrentQueries);
-        var expected = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        var required = BearerToken.Create(token);
         app.Use(async (context, next) =>
         {
             // Endpoints marked AllowAnonymous (the web console's page and assets, which hold no data) load without
             // the token so a browser can open them and then send it; everything else needs it.
-            if (expected is not null && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null && !IsAuthorized(context.Request, expected))
+            if (required is not null && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null && !required.Authorizes(context.Request))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -103,18 +101,6 @@ public sealed class QueryServer : IAsyncDisposable
         loggers?.CreateLogger("pipeline.query-api").LogInformation("Query API on {Url} ({Store}, timeout {Timeout}, max {MaxRows} rows{Auth})",
             address, store.Kind, $"{options.Limits.Timeout.TotalSeconds:0.###}s", options.Limits.MaxRows, token is null ? "" : ", bearer token required");
         return new QueryServer(app, service, new Uri(address.EndsWith('/') ? address : address + "/"));
-    }
-
-    private static bool IsAuthorized(HttpRequest request, byte[] expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, expected);
     }
 
     private static async Task HandleQueryAsync(HttpContext context, QueryService service)

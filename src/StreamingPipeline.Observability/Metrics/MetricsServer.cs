@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using StreamingPipeline.Analytics.Query;
 
 namespace StreamingPipeline.Observability.Metrics;
 
@@ -50,10 +49,10 @@ public sealed class MetricsServer : IAsyncDisposable
             kestrel.Listen(listen);
         });
         var app = builder.Build();
-        var expected = token is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(token));
+        var required = BearerToken.Create(token);
         app.Use(async (context, next) =>
         {
-            if (expected is not null && !IsAuthorized(context.Request, expected))
+            if (required is not null && !required.Authorizes(context.Request))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -86,17 +85,5 @@ public sealed class MetricsServer : IAsyncDisposable
     {
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static bool IsAuthorized(HttpRequest request, byte[] expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, expected);
     }
 }
