@@ -24,7 +24,7 @@ namespace StreamingPipeline.Benchmarks;
 /// </summary>
 public static class ProcessingThroughputBenchmark
 {
-    private const string Input = "bench-input";
+    internal const string Input = "bench-input";
     private const string SentHeader = "bench-sent";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(30);
 
@@ -92,7 +92,7 @@ public static class ProcessingThroughputBenchmark
         return 0;
     }
 
-    private static async Task<GeneratorSummary> PreloadAsync(string bootstrap, long events, int users, double duplicates, double malformed)
+    internal static async Task<GeneratorSummary> PreloadAsync(string bootstrap, long events, int users, double duplicates, double malformed)
     {
         var options = new GeneratorOptions
         {
@@ -354,7 +354,7 @@ public static class ProcessingThroughputBenchmark
 
     private static double Percentile(List<double> sorted, double fraction) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(fraction * sorted.Count) - 1)];
 
-    private static void Fail(ChildProcess process, Stopwatch started, string what)
+    internal static void Fail(ChildProcess process, Stopwatch started, string what)
     {
         if (process.HasExited)
         {
@@ -366,7 +366,7 @@ public static class ProcessingThroughputBenchmark
         }
     }
 
-    private static async Task StopAsync(ChildProcess process)
+    internal static async Task StopAsync(ChildProcess process)
     {
         await process.InterruptAsync();
         if (await process.WaitForExitAsync(TimeSpan.FromSeconds(60)) != 0)
@@ -376,7 +376,7 @@ public static class ProcessingThroughputBenchmark
     }
 
     /// <summary>VmHWM: the most resident memory the process ever had.</summary>
-    private static long PeakRss(int pid)
+    internal static long PeakRss(int pid)
     {
         var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
@@ -393,7 +393,7 @@ public static class ProcessingThroughputBenchmark
     }
 
     /// <summary>The records a read_committed reader sees (offsets would count transaction markers and aborted records too).</summary>
-    private static long CountCommitted(string bootstrap, string topic, int partitions)
+    internal static long CountCommitted(string bootstrap, string topic, int partitions)
     {
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
         {
@@ -425,32 +425,32 @@ public static class ProcessingThroughputBenchmark
         return count;
     }
 
-    private static string CpuModel() =>
+    internal static string CpuModel() =>
         File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private static async Task CreateTopicAsync(string bootstrap, string topic, int partitions)
+    internal static async Task CreateTopicAsync(string bootstrap, string topic, int partitions)
     {
         using var admin = KafkaClients.Admin(bootstrap);
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }]);
     }
 
-    private static long LongArg(string[] args, string name, long defaultValue)
+    internal static long LongArg(string[] args, string name, long defaultValue)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? long.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
     }
 
-    private static double DoubleArg(string[] args, string name, double defaultValue)
+    internal static double DoubleArg(string[] args, string name, double defaultValue)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : defaultValue;
     }
 
-    private static string StringArg(string[] args, string name, string defaultValue)
+    internal static string StringArg(string[] args, string name, string defaultValue)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : defaultValue;
@@ -466,7 +466,7 @@ public static class ProcessingThroughputBenchmark
     }
 
     /// <summary>The 1-minute load average sampled every second while a run lasts: min–max.</summary>
-    private sealed class LoadSampler
+    internal sealed class LoadSampler
     {
         private readonly List<double> _samples = [];
         private readonly Timer _timer;
@@ -499,7 +499,7 @@ public static class ProcessingThroughputBenchmark
     }
 
     /// <summary>The offsets a group has committed on the input, read with one long-lived client that never joins the group.</summary>
-    private sealed class CommittedOffsetsReader : IDisposable
+    internal sealed class CommittedOffsetsReader : IDisposable
     {
         private readonly IConsumer<byte[], byte[]> _consumer;
         private readonly List<TopicPartition> _partitions;
