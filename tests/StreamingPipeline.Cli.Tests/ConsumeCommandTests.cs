@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using Confluent.Kafka;
 
 namespace StreamingPipeline.Cli.Tests;
 
@@ -8,14 +6,13 @@ namespace StreamingPipeline.Cli.Tests;
 public sealed class ConsumeCommandTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-    private static readonly DateTimeOffset BaseTime = new(2026, 1, 2, 3, 4, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task ConsumeStartsAtTheBeginningAnOffsetOrATimeAndStopsAtTheEndOrTheCount()
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("events", 2));
-        await WriteAsync(broker, "events", 0, 5);
-        await WriteAsync(broker, "events", 1, 3);
+        await TopicRecords.WriteAsync(broker, "events", 0, 5);
+        await TopicRecords.WriteAsync(broker, "events", 1, 3);
         string[] Consume(params string[] args) => ["consume", "-b", broker.BootstrapServers, "-t", "events", .. args];
 
         var all = await ChildProcess.RunPipelineAsync(Timeout, Consume("--from-beginning", "--until-end"));
@@ -43,13 +40,13 @@ public sealed class ConsumeCommandTests
     public async Task ReadCommittedLeavesOutAbortedAndOpenTransactionsAndReadUncommittedShowsThem()
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("payments", 1));
-        await WritePlainAsync(broker, "payments", "a");
-        using (var aborted = OpenTransaction(broker, "payments-aborted", "payments", "b", "c"))
+        await TopicRecords.WritePlainAsync(broker, "payments", "a");
+        using (var aborted = TopicRecords.OpenTransaction(broker, "payments-aborted", "payments", "b", "c"))
         {
             aborted.AbortTransaction(TimeSpan.FromSeconds(30));
         }
-        await WritePlainAsync(broker, "payments", "d");
-        using var open = OpenTransaction(broker, "payments-open", "payments", "e");
+        await TopicRecords.WritePlainAsync(broker, "payments", "d");
+        using var open = TopicRecords.OpenTransaction(broker, "payments-open", "payments", "e");
         string[] Consume(string isolation) => ["consume", "-b", broker.BootstrapServers, "-t", "payments", "--from-beginning", "-e", "--isolation-level", isolation];
 
         var committed = await ChildProcess.RunPipelineAsync(Timeout, Consume("read_committed"));
@@ -63,14 +60,14 @@ public sealed class ConsumeCommandTests
     public async Task WithoutAStartOrAnEndConsumeFollowsNewRecordsUntilCtrlC()
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("clicks", 1));
-        await WritePlainAsync(broker, "clicks", "old");
+        await TopicRecords.WritePlainAsync(broker, "clicks", "old");
         await using var consume = ChildProcess.StartPipeline("consume", "-b", broker.BootstrapServers, "-t", "clicks");
 
         // It starts at the end it finds, so "new" is written until one written after it started shows up.
         var deadline = DateTime.UtcNow + Timeout;
         while (!consume.Output.Contains("\tnew", StringComparison.Ordinal) && DateTime.UtcNow < deadline && !consume.HasExited)
         {
-            await WritePlainAsync(broker, "clicks", "new");
+            await TopicRecords.WritePlainAsync(broker, "clicks", "new");
             await Task.Delay(300);
         }
         await consume.InterruptAsync();
@@ -83,38 +80,4 @@ public sealed class ConsumeCommandTests
     }
 
     private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    internal static async Task WriteAsync(TestBroker broker, string topic, int partition, int count)
-    {
-        using var producer = KafkaClients.ByteProducer(broker.BootstrapServers);
-        for (var i = 0; i < count; i++)
-        {
-            await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<byte[], byte[]>
-            {
-                Key = Encoding.UTF8.GetBytes($"k{i}"),
-                Value = Encoding.UTF8.GetBytes($"v{i}"),
-                Timestamp = new Timestamp(BaseTime.AddSeconds(i).ToUnixTimeMilliseconds(), TimestampType.CreateTime),
-                Headers = new Headers { { "source", Encoding.UTF8.GetBytes("test") } },
-            });
-        }
-    }
-
-    private static async Task WritePlainAsync(TestBroker broker, string topic, string value)
-    {
-        using var producer = broker.Producer();
-        await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<string, string> { Key = value, Value = value });
-    }
-
-    private static IProducer<string, string> OpenTransaction(TestBroker broker, string transactionalId, string topic, params string[] values)
-    {
-        var producer = KafkaClients.TransactionalProducer(broker.BootstrapServers, transactionalId);
-        producer.InitTransactions(TimeSpan.FromSeconds(30));
-        producer.BeginTransaction();
-        foreach (var value in values)
-        {
-            producer.Produce(new TopicPartition(topic, 0), new Message<string, string> { Key = value, Value = value });
-        }
-        producer.Flush(TimeSpan.FromSeconds(30));
-        return producer;
-    }
 }

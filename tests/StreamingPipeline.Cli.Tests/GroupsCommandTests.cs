@@ -12,8 +12,8 @@ public sealed class GroupsCommandTests
     public async Task DescribeShowsMembersOffsetsAndLagAndResetIsRefusedWhileAMemberIsActive()
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("orders", 2));
-        await ConsumeCommandTests.WriteAsync(broker, "orders", 0, 10);
-        await ConsumeCommandTests.WriteAsync(broker, "orders", 1, 4);
+        await TopicRecords.WriteAsync(broker, "orders", 0, 10);
+        await TopicRecords.WriteAsync(broker, "orders", 1, 4);
         using var consumer = broker.Consumer("billing", c => c.ClientId = "billing-1");
         consumer.Subscribe("orders");
         Assert.Equal(14, KafkaClients.ConsumeExactly(consumer, 14, Timeout).Count);
@@ -42,8 +42,8 @@ public sealed class GroupsCommandTests
     public async Task ResetOffsetsShowsThePlanWithoutExecuteAndCommitsItWithExecute()
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("orders", 2));
-        await ConsumeCommandTests.WriteAsync(broker, "orders", 0, 10);
-        await ConsumeCommandTests.WriteAsync(broker, "orders", 1, 4);
+        await TopicRecords.WriteAsync(broker, "orders", 0, 10);
+        await TopicRecords.WriteAsync(broker, "orders", 1, 4);
         using (var consumer = broker.Consumer("billing"))
         {
             consumer.Subscribe("orders");
@@ -71,5 +71,29 @@ public sealed class GroupsCommandTests
         Assert.Equal((0, "10,4"), (latest.ExitCode, latest.Committed));
         Assert.Equal((0, "10,2"), (offset.ExitCode, offset.Committed));
         Assert.Equal((0, "3,3"), (time.ExitCode, time.Committed));
+    }
+
+    [Fact]
+    public async Task ResettingAProcessingJobsGroupWarnsThatItsStateDoesNotMoveWithTheOffsets()
+    {
+        await using var broker = await TestBroker.StartAsync(b => b.WithTopic("input-user-events", 1));
+        await TopicRecords.WriteAsync(broker, "input-user-events", 0, 5);
+        foreach (var group in new[] { "pipeline-dedup", "billing" })
+        {
+            using var consumer = broker.Consumer(group);
+            consumer.Assign(new TopicPartitionOffset("input-user-events", 0, 0));
+            consumer.Commit([new TopicPartitionOffset("input-user-events", 0, 5)]);
+            consumer.Close();
+        }
+        Task<ProcessResult> ResetAsync(string group) => ChildProcess.RunPipelineAsync(Timeout,
+            "groups", "reset-offsets", "-b", broker.BootstrapServers, "-g", group, "-t", "input-user-events", "--to-earliest");
+
+        var dedup = await ResetAsync("pipeline-dedup");
+        var other = await ResetAsync("billing");
+
+        Assert.Equal(0, dedup.ExitCode);
+        Assert.StartsWith("warning: pipeline-dedup is the consumer group of `pipeline dedup`", dedup.Error, StringComparison.Ordinal);
+        Assert.Contains("state", dedup.Error, StringComparison.Ordinal);
+        Assert.Equal((0, "dry run: nothing changed; add --execute to commit these offsets."), (other.ExitCode, other.Error.Trim()));
     }
 }

@@ -12,6 +12,13 @@ public static class GroupsCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The groups the processing jobs join unless told otherwise (<c>--group-id</c>, default <c>pipeline-JOB</c>).</summary>
+    private static readonly Dictionary<string, string> JobGroups = new(StringComparer.Ordinal)
+    {
+        ["pipeline-dedup"] = "dedup",
+        ["pipeline-forward"] = "forward",
+    };
+
     /// <summary>Builds the command group.</summary>
     public static Command Create()
     {
@@ -141,6 +148,10 @@ public static class GroupsCommand
             var executing = parse.GetValue(execute);
             return InspectionRun.RunAsync(parse.GetValue(bootstrap)!, async inspector =>
             {
+                if (ProcessingJobWarning(request.GroupId) is { } warning)
+                {
+                    await Console.Error.WriteLineAsync(warning);
+                }
                 var plan = await inspector.Groups.ResetOffsetsAsync(request, executing, ct);
                 RowPrinter.Print(Console.Out, parse.GetValue(output), ["group", "topic", "partition", "current-offset", "new-offset"],
                     plan.Partitions.Select(p => new object?[] { plan.GroupId, p.Topic, p.Partition, p.CurrentOffset, p.NewOffset }));
@@ -151,5 +162,22 @@ public static class GroupsCommand
             }, ct);
         });
         return command;
+    }
+
+    /// <summary>
+    /// The warning for a reset of a processing job's group: the job's exactly-once covers the offsets it commits itself,
+    /// and its state is rebuilt from its output, not from these offsets, so a reset re-processes or skips input.
+    /// </summary>
+    internal static string? ProcessingJobWarning(string group)
+    {
+        if (!JobGroups.TryGetValue(group, out var job))
+        {
+            return null;
+        }
+        var effect = job == "dedup"
+            ? "moving them back replays input its state has already seen (events still within the window are dropped as duplicates, older ones pass and are written again); moving them forward skips input that is never deduplicated or written"
+            : "moving them back copies those records to the output again; moving them forward skips records that are never copied";
+        return $"warning: {group} is the consumer group of `pipeline {job}`, whose output and state (RocksDB under --state-dir, rebuilt from its output topic) reflect exactly the offsets it committed. "
+            + $"A reset moves the offsets away from them: {effect}. Exactly-once holds for what the job commits, not across a reset (docs/processing.md).";
     }
 }

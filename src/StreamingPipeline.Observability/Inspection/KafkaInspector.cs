@@ -9,6 +9,7 @@ namespace StreamingPipeline.Observability.Inspection;
 public sealed class KafkaInspector : IDisposable
 {
     private readonly IAdminClient _admin;
+    private readonly ReaderPool _readers;
 
     /// <summary>Connects lazily to <paramref name="connection"/> (the embedded broker's default listener when null).</summary>
     public KafkaInspector(KafkaConnection? connection = null)
@@ -20,7 +21,8 @@ public sealed class KafkaInspector : IDisposable
             .Build();
         var metadata = new ClusterMetadata(_admin, Connection);
         Topics = new TopicInspector(metadata);
-        Messages = new MessageReader(metadata, Connection);
+        _readers = new ReaderPool(Connection);
+        Messages = new MessageReader(metadata, _readers);
         Groups = new ConsumerGroupInspector(_admin, metadata, Connection);
     }
 
@@ -37,5 +39,9 @@ public sealed class KafkaInspector : IDisposable
     public ConsumerGroupInspector Groups { get; }
 
     /// <inheritdoc/>
-    public void Dispose() => _admin.Dispose();
+    public void Dispose()
+    {
+        _readers.Dispose();
+        _admin.Dispose();
+    }
 }

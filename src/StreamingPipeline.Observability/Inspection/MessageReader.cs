@@ -15,13 +15,16 @@ public sealed class MessageReader
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly ClusterMetadata _metadata;
-    private readonly KafkaConnection _connection;
+    /// <summary>Records taken off the consumer per hop to the thread pool.</summary>
+    private const int MaxBatch = 500;
 
-    internal MessageReader(ClusterMetadata metadata, KafkaConnection connection)
+    private readonly ClusterMetadata _metadata;
+    private readonly ReaderPool _readers;
+
+    internal MessageReader(ClusterMetadata metadata, ReaderPool readers)
     {
         _metadata = metadata;
-        _connection = connection;
+        _readers = readers;
     }
 
     /// <summary>Reads the records <paramref name="query"/> asks for into a list (see <see cref="ReadAsync"/>).</summary>
@@ -52,44 +55,55 @@ public sealed class MessageReader
         var yielded = 0;
         var clock = Stopwatch.StartNew();
 
-        using var consumer = new ConsumerBuilder<byte[]?, byte[]?>(_connection.ReaderConfig(query.Isolation))
-            .SetLogHandler((_, _) => { })
-            .SetErrorHandler((_, _) => { })
-            .Build();
-        consumer.Assign(starts.Select(s => new TopicPartitionOffset(query.Topic, s.Key, s.Value)));
-        while (query.Follow || (pending.Count > 0 && clock.Elapsed < query.Timeout))
+        var consumer = _readers.Rent(query.Isolation);
+        try
         {
-            if (buffered is null && yielded >= query.MaxMessages)
+            consumer.Assign(starts.Select(s => new TopicPartitionOffset(query.Topic, s.Key, s.Value)));
+            while (query.Follow || (pending.Count > 0 && clock.Elapsed < query.Timeout))
             {
-                yield break;
+                foreach (var result in await ConsumeAsync(consumer, query.Topic, cancellationToken))
+                {
+                    if (buffered is null && yielded >= query.MaxMessages)
+                    {
+                        yield break;
+                    }
+                    if (!query.Follow && pending.Count == 0)
+                    {
+                        // Every partition reached the end it had when the read began: the rest of the batch is newer.
+                        break;
+                    }
+                    var partition = result.Partition.Value;
+                    if (result.IsPartitionEOF)
+                    {
+                        pending.Remove(partition);
+                        continue;
+                    }
+                    if (result.Offset.Value >= ends[partition] - 1)
+                    {
+                        pending.Remove(partition);
+                    }
+                    var message = ToMessage(result);
+                    if (!Matches(message, query.Filter))
+                    {
+                        continue;
+                    }
+                    if (buffered is not null)
+                    {
+                        buffered.Add(message);
+                        continue;
+                    }
+                    yielded++;
+                    yield return message;
+                }
+                if (buffered is null && yielded >= query.MaxMessages)
+                {
+                    yield break;
+                }
             }
-            var result = await ConsumeAsync(consumer, query.Topic, cancellationToken);
-            if (result is null)
-            {
-                continue;
-            }
-            var partition = result.Partition.Value;
-            if (result.IsPartitionEOF)
-            {
-                pending.Remove(partition);
-                continue;
-            }
-            if (result.Offset.Value >= ends[partition] - 1)
-            {
-                pending.Remove(partition);
-            }
-            var message = ToMessage(result);
-            if (!Matches(message, query.Filter))
-            {
-                continue;
-            }
-            if (buffered is not null)
-            {
-                buffered.Add(message);
-                continue;
-            }
-            yielded++;
-            yield return message;
+        }
+        finally
+        {
+            _readers.Return(consumer, query.Isolation);
         }
         if (buffered is not null)
         {
@@ -151,12 +165,26 @@ public sealed class MessageReader
     private static long Bound(PartitionOffsets offsets, ReadIsolation isolation) =>
         isolation == ReadIsolation.ReadCommitted ? offsets.LastStableOffset : offsets.EndOffset;
 
-    private static async Task<ConsumeResult<byte[]?, byte[]?>?> ConsumeAsync(IConsumer<byte[]?, byte[]?> consumer, string topic, CancellationToken cancellationToken)
+    private static async Task<List<ConsumeResult<byte[]?, byte[]?>>> ConsumeAsync(IConsumer<byte[]?, byte[]?> consumer, string topic, CancellationToken cancellationToken)
     {
         try
         {
-            // Consume blocks; a short poll on a pool thread keeps the caller's thread free and lets cancellation in between polls.
-            return await Task.Run(() => consumer.Consume(PollInterval), cancellationToken);
+            // Consume blocks: a short poll on a pool thread keeps the caller's thread free and lets cancellation in
+            // between polls. What is already fetched comes in the same hop, not one hop per record: on a busy machine
+            // each hop waits for a pool thread.
+            return await Task.Run(() =>
+            {
+                var batch = new List<ConsumeResult<byte[]?, byte[]?>>();
+                for (var result = consumer.Consume(PollInterval); result is not null; result = consumer.Consume(TimeSpan.Zero))
+                {
+                    batch.Add(result);
+                    if (batch.Count >= MaxBatch)
+                    {
+                        break;
+                    }
+                }
+                return batch;
+            }, cancellationToken);
         }
         catch (ConsumeException ex)
         {

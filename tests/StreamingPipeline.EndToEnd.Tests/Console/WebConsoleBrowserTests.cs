@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -45,7 +47,13 @@ public sealed partial class WebConsoleBrowserTests : IAsyncLifetime
         var before = await inputLine.GetAttributeAsync("d");
         await Expect(inputLine).Not.ToHaveAttributeAsync("d", before ?? "");
         await Expect(page.GetByTestId("chart-lag").Locator(".legend span[data-series='p0']")).ToBeVisibleAsync();
+        // A topic box sums offsets, which on the transactional output topic include commit markers: it says offsets.
+        await Expect(page.GetByTestId("node-output")).ToContainTextAsync("offsets");
+        await Expect(page.GetByTestId("node-output")).Not.ToContainTextAsync("records");
         await browser.ScreenshotAsync("pipeline");
+        var throughput = page.GetByTestId("chart-throughput");
+        var leftAt = long.Parse(await throughput.GetAttributeAsync("data-newest-ms") ?? "0", CultureInfo.InvariantCulture);
+        var away = Stopwatch.StartNew();
 
         // Consumer groups: the dedup group with its committed offsets and lag per partition.
         await page.Locator("nav a[data-page='groups']").ClickAsync();
@@ -105,8 +113,25 @@ public sealed partial class WebConsoleBrowserTests : IAsyncLifetime
         await Expect(page.GetByTestId("sql-error")).ToContainTextAsync("no_such_column");
         await browser.ScreenshotAsync("sql-error");
 
+        // Back on the pipeline page after a while away: the charts kept collecting meanwhile (no gap), and no line
+        // runs back in time. The visit above takes longer than this anyway; the wait only guards a very fast machine.
+        if (away.Elapsed < AwayAtLeast)
+        {
+            await page.WaitForTimeoutAsync((AwayAtLeast - away.Elapsed).TotalMilliseconds);
+        }
         await page.Locator("nav a[data-page='pipeline']").ClickAsync();
         await Expect(page.GetByTestId("edge-dedup-output")).ToHaveAttributeAsync("data-rate", NonZero());
+        Assert.True(long.Parse(await throughput.GetAttributeAsync("data-oldest-ms") ?? "0", CultureInfo.InvariantCulture) <= leftAt, "the throughput chart lost the time before the visit");
+        var maxGap = long.Parse(await throughput.GetAttributeAsync("data-max-gap-ms") ?? "0", CultureInfo.InvariantCulture);
+        Assert.True(maxGap < MaxChartGap.TotalMilliseconds, $"the throughput chart has a gap of {maxGap} ms after {away.Elapsed} on other pages");
+        foreach (var chart in new[] { "chart-throughput", "chart-lag" })
+        {
+            foreach (var d in await page.GetByTestId(chart).Locator("path").EvaluateAllAsync<string[]>("paths => paths.map(p => p.getAttribute('d'))"))
+            {
+                var xs = PathX().Matches(d).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
+                Assert.True(xs.Zip(xs.Skip(1)).All(p => p.Second >= p.First), $"a line of {chart} runs back in time: {d}");
+            }
+        }
         await browser.ScreenshotAsync("console");
 
         Assert.True(browser.Errors.Count == 0, "JavaScript errors:\n" + string.Join('\n', browser.Errors));
@@ -114,6 +139,16 @@ public sealed partial class WebConsoleBrowserTests : IAsyncLifetime
 
     [GeneratedRegex(@"^[0-9.]*[1-9][0-9.e+]*$")]
     private static partial Regex NonZero();
+
+    /// <summary>The x coordinate of each point of an SVG path ("M x y L x y ...").</summary>
+    [GeneratedRegex(@"[ML](-?[0-9.]+) ")]
+    private static partial Regex PathX();
+
+    /// <summary>How long the test stays away from the pipeline page at least, so a chart that stopped meanwhile shows a gap.</summary>
+    private static readonly TimeSpan AwayAtLeast = TimeSpan.FromSeconds(20);
+
+    /// <summary>The widest gap allowed between two chart points: polls are a second apart, slower only on a loaded machine.</summary>
+    private static readonly TimeSpan MaxChartGap = TimeSpan.FromSeconds(10);
 
     public async Task DisposeAsync()
     {

@@ -13,8 +13,8 @@ public sealed class ConsumerGroupInspectorTests
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("orders", 2));
         using var inspector = new KafkaInspector(new KafkaConnection(broker.BootstrapServers));
-        await Records.WriteAsync(broker, "orders", 0, 10);
-        await Records.WriteAsync(broker, "orders", 1, 4);
+        await TopicRecords.WriteAsync(broker, "orders", 0, 10);
+        await TopicRecords.WriteAsync(broker, "orders", 1, 4);
         using var consumer = broker.Consumer("billing", c => c.ClientId = "billing-1");
         consumer.Subscribe("orders");
         Assert.Equal(14, KafkaClients.ConsumeExactly(consumer, 14, Timeout).Count);
@@ -43,8 +43,8 @@ public sealed class ConsumerGroupInspectorTests
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("orders", 2));
         using var inspector = new KafkaInspector(new KafkaConnection(broker.BootstrapServers));
-        await Records.WriteAsync(broker, "orders", 0, 10);
-        await Records.WriteAsync(broker, "orders", 1, 4);
+        await TopicRecords.WriteAsync(broker, "orders", 0, 10);
+        await TopicRecords.WriteAsync(broker, "orders", 1, 4);
         using (var consumer = broker.Consumer("billing"))
         {
             consumer.Subscribe("orders");
@@ -63,7 +63,7 @@ public sealed class ConsumerGroupInspectorTests
         var afterLatest = Committed(broker);
         await groups.ResetOffsetsAsync(To(OffsetResetTarget.Offset) with { Offset = 7 }, execute: true);
         var afterOffset = Committed(broker);
-        await groups.ResetOffsetsAsync(To(OffsetResetTarget.Timestamp) with { TimestampUnixMs = Records.BaseTime.AddSeconds(3).ToUnixTimeMilliseconds() }, execute: true);
+        await groups.ResetOffsetsAsync(To(OffsetResetTarget.Timestamp) with { TimestampUnixMs = TopicRecords.BaseTime.AddSeconds(3).ToUnixTimeMilliseconds() }, execute: true);
         var afterTime = Committed(broker);
         await groups.ResetOffsetsAsync(To(OffsetResetTarget.Earliest) with { Partition = 1 }, execute: true);
         var afterOnePartition = Committed(broker);

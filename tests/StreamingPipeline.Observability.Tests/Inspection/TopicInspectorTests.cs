@@ -10,8 +10,8 @@ public sealed class TopicInspectorTests
     {
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic("orders", 2));
         using var inspector = new KafkaInspector(new KafkaConnection(broker.BootstrapServers));
-        await Records.WritePlainAsync(broker, "orders", "a", "b", "c");
-        using var transaction = Records.OpenTransaction(broker, "orders-tx", "orders", "d", "e");
+        await TopicRecords.WritePlainAsync(broker, "orders", "a", "b", "c");
+        using var transaction = TopicRecords.OpenTransaction(broker, "orders-tx", "orders", "d", "e");
 
         var open = await inspector.Topics.DescribeAsync("orders");
         transaction.CommitTransaction(TimeSpan.FromSeconds(30));

@@ -40,7 +40,7 @@
   };
 
   // ---- API access: the bearer token, when the server requires one, is asked once and kept for this tab only.
-  let tokenPrompt = null;
+  let tokenWanted = null; // resolves when the token form is submitted; shared by every request waiting for it
   (function takeTokenFromUrl() {
     const url = new URL(location.href);
     const token = url.searchParams.get('token');
@@ -51,26 +51,49 @@
     }
   })();
 
-  async function request(path, init) {
-    const send = () => {
-      const headers = new Headers((init && init.headers) || {});
-      const token = sessionStorage.getItem(TOKEN_KEY);
-      if (token) headers.set('Authorization', 'Bearer ' + token);
-      return fetch(path, Object.assign({}, init, { headers, cache: 'no-store' }));
-    };
-    let response = await send();
-    if (response.status === 401) {
-      tokenPrompt = tokenPrompt || Promise.resolve().then(() => {
-        const entered = window.prompt('This console needs the query API\'s bearer token (pipeline --auth-token):');
-        if (entered) sessionStorage.setItem(TOKEN_KEY, entered.trim());
-        return !!entered;
+  /** Shows the token form (with `problem`, when a token was refused) until a token is entered. */
+  function askForToken(problem) {
+    if (!tokenWanted) {
+      tokenWanted = new Promise(resolve => {
+        const dialog = $('token-dialog');
+        const error = $('token-error');
+        error.textContent = problem || '';
+        error.hidden = !problem;
+        $('token-input').value = '';
+        $('token-form').onsubmit = e => {
+          e.preventDefault();
+          const entered = $('token-input').value.trim();
+          if (!entered) return;
+          sessionStorage.setItem(TOKEN_KEY, entered);
+          dialog.close();
+          tokenWanted = null;
+          resolve();
+        };
+        // Escape would close the form with every request still waiting for a token: keep it open.
+        dialog.oncancel = e => e.preventDefault();
+        $('status').textContent = problem ? 'token refused' : 'waiting for the bearer token';
+        if (!dialog.open) dialog.showModal();
+        $('token-input').focus();
       });
-      if (await tokenPrompt) {
-        tokenPrompt = null;
-        response = await send();
-      }
     }
-    return response;
+    return tokenWanted;
+  }
+
+  /** fetch with the bearer token; on 401 asks for the token (saying so when the one sent was refused) and tries again. */
+  async function request(path, init) {
+    for (;;) {
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      const headers = new Headers((init && init.headers) || {});
+      if (token) headers.set('Authorization', 'Bearer ' + token);
+      const response = await fetch(path, Object.assign({}, init, { headers, cache: 'no-store' }));
+      if (response.status !== 401) return response;
+      // Another request may have got a new token meanwhile: try that one before asking.
+      if (sessionStorage.getItem(TOKEN_KEY) !== token) continue;
+      sessionStorage.removeItem(TOKEN_KEY);
+      await askForToken(token
+        ? 'The server refused that token (401 Unauthorized): it must be the one given to pipeline with --auth-token or PIPELINE_AUTH_TOKEN.'
+        : '');
+    }
   }
 
   /** GETs or POSTs JSON; resolves to {ok, status, body} or {ok:false, error} (never throws). */
@@ -134,8 +157,6 @@
   // ---- Pipeline page
   const samples = []; // {t, overview, metrics}, newest last
   let charts = null;
-  let pipelineTimer = null;
-  let pipelineLoops = 0; // a new loop per visit; an older one still awaiting its poll then stops
 
   const COMPONENTS = ['generator', 'broker', 'dedup', 'ingest', 'query'];
 
@@ -211,10 +232,17 @@
     return [undefined, ''];
   }
 
+  let serverClockOffset = 0; // server time - browser time, from the last overview
+
   async function pollPipeline() {
     const [overview, metricsResponse] = await Promise.all([json('/api/overview'), fetchMetrics()]);
     const now = Date.now();
-    samples.push({ t: overview.ok ? overview.body.timeMs : now, overview: overview.ok ? overview.body : null, metrics: metricsResponse.metrics });
+    // Every point is on the server's clock, also when Kafka did not answer; a point not after the last one is
+    // dropped (a cached overview, a clock step), so no line ever runs back in time.
+    if (overview.ok) serverClockOffset = overview.body.timeMs - now;
+    const t = overview.ok ? overview.body.timeMs : now + serverClockOffset;
+    if (samples.length && t <= samples[samples.length - 1].t) return;
+    samples.push({ t, overview: overview.ok ? overview.body : null, metrics: metricsResponse.metrics });
     while (samples.length > 10) samples.shift();
     renderPipeline(overview, metricsResponse, now);
   }
@@ -274,16 +302,20 @@
     for (const t of ['input', 'output', 'dlq']) setPill(t, broker);
     for (const [id, topic] of [['input', TOPICS.input], ['output', TOPICS.output], ['dlq', TOPICS.dlq]]) {
       const t = overview.ok && overview.body.topics.find(x => x.name === topic);
-      $('detail-' + id).textContent = t ? `${t.partitions.length} partition${t.partitions.length === 1 ? '' : 's'} · ${fmt.count(t.end)} records` : 'absent';
+      // The sum of last stable offsets: on a transactional topic (output, DLQ) it counts commit markers and aborted
+      // records too, so it is labelled as offsets, not records.
+      const detail = $('detail-' + id);
+      detail.textContent = t ? `${t.partitions.length} partition${t.partitions.length === 1 ? '' : 's'} · offsets ${fmt.count(t.end)}` : 'absent';
+      detail.title = t ? 'sum of the partitions\' last stable offsets (a transactional topic\'s offsets include its transaction markers)' : '';
     }
 
     const input = first(['metrics', metric('generator_records_acknowledged_total')], ['offsets', topicEnd(TOPICS.input)]);
     const consumed = first(['metrics', metric('processing_records_in_total', { job: 'dedup' })], ['metrics', metric('processing_records_in_total')],
       ['committed offsets', groupCommitted(GROUPS.dedup, TOPICS.input)]);
     const output = first(['metrics', metric('processing_records_out_total', { job: 'dedup' })], ['metrics', metric('processing_records_out_total')],
-      ['offsets', topicEnd(TOPICS.output)]);
+      ['offsets, incl. txn markers', topicEnd(TOPICS.output)]);
     const stored = first(['metrics', metric('ingest_rows_total')], ['committed offsets', groupCommitted(GROUPS.ingest, TOPICS.output)]);
-    const dlq = first(['offsets', topicEnd(TOPICS.dlq)], ['metrics', metric('processing_dlq_records_total')]);
+    const dlq = first(['metrics', metric('processing_dlq_records_total')], ['offsets, incl. txn markers', topicEnd(TOPICS.dlq)]);
     const duplicates = first(['metrics', metric('processing_duplicates_dropped_total')]);
     setEdge('generator-input', input);
     setEdge('input-dedup', consumed);
@@ -326,6 +358,13 @@
     $('detail-dedup').textContent = keys === undefined ? '' : fmt.count(keys) + ' keys in state';
     $('detail-store').textContent = '';
     $('detail-generator').textContent = '';
+    if (current === 'pipeline') renderCharts();
+  }
+
+  /** Draws the charts up to the newest sample; they keep collecting while another page is shown. */
+  function renderCharts() {
+    if (!samples.length) return;
+    const t = samples[samples.length - 1].t;
     for (const c of Object.values(charts)) c.render(t);
   }
 
@@ -404,8 +443,11 @@
 
   let current = null;
 
-  /** Polls once a second while the pipeline page is shown; the next poll starts after the last one ended. */
-  async function pipelineLoop(loop) {
+  /**
+   * Polls once a second whatever page is shown, so the charts have no gap after a visit to another page; the next
+   * poll starts after the last one ended, so there is never more than one in flight.
+   */
+  async function pipelineLoop() {
     const started = Date.now();
     try {
       await pollPipeline();
@@ -413,21 +455,16 @@
       $('status').textContent = 'console error: ' + e.message;
       $('status').classList.add('bad');
     }
-    if (current === 'pipeline' && loop === pipelineLoops) {
-      pipelineTimer = setTimeout(() => pipelineLoop(loop), Math.max(0, POLL_MS - (Date.now() - started)));
-    }
+    setTimeout(pipelineLoop, Math.max(0, POLL_MS - (Date.now() - started)));
   }
 
   function show(page) {
     if (!(page in pages)) page = 'pipeline';
     for (const name of Object.keys(pages)) $('page-' + name).hidden = name !== page;
     for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === page);
-    clearTimeout(pipelineTimer);
-    pipelineTimer = null;
     current = page;
-    pipelineLoops++;
     if (page === 'pipeline') {
-      pipelineLoop(pipelineLoops);
+      renderCharts();
     } else if (window.ConsoleKafkaPages && window.ConsoleKafkaPages[page]) {
       window.ConsoleKafkaPages[page]();
     }
@@ -447,5 +484,6 @@
       $('node-dlq').querySelector('.name').textContent = info.dlqTopic;
     }
     show(location.hash.slice(1) || 'pipeline');
+    pipelineLoop();
   });
 })();

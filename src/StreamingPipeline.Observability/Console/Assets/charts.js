@@ -30,7 +30,7 @@
       parent.append(this.root);
     }
 
-    /** Adds a point to a series (created on first use). NaN and missing values are skipped. */
+    /** Adds a point to a series (created on first use). NaN and missing values are skipped, and so is a point not after the series' last one: a line never runs back in time. */
     push(name, t, value) {
       if (value === undefined || value === null || Number.isNaN(value)) return;
       let s = this.series.get(name);
@@ -38,6 +38,7 @@
         s = { color: COLORS[this.series.size % COLORS.length], points: [] };
         this.series.set(name, s);
       }
+      if (s.points.length && t <= s.points[s.points.length - 1][0]) return;
       s.points.push([t, value]);
     }
 
@@ -81,6 +82,18 @@
         this.svg.append(label);
       }
       const hasPoints = [...this.series.values()].some(s => s.points.length > 0);
+      // What the chart holds, for tests and the curious: the time range of its points and the widest gap between two.
+      let oldestT = Infinity, newestT = -Infinity, maxGap = 0;
+      for (const s of this.series.values()) {
+        s.points.forEach(([t], i) => {
+          oldestT = Math.min(oldestT, t);
+          newestT = Math.max(newestT, t);
+          if (i > 0) maxGap = Math.max(maxGap, t - s.points[i - 1][0]);
+        });
+      }
+      this.root.dataset.oldestMs = hasPoints ? String(oldestT) : '';
+      this.root.dataset.newestMs = hasPoints ? String(newestT) : '';
+      this.root.dataset.maxGapMs = String(maxGap);
       if (this.message || !hasPoints) {
         const label = svg('text', { class: 'empty', x: W / 2, y: H / 2, 'text-anchor': 'middle' });
         label.textContent = this.message || 'waiting for data…';

@@ -1,11 +1,15 @@
 using System.Text;
 using Confluent.Kafka;
 
-namespace StreamingPipeline.Observability.Tests.Inspection;
+namespace StreamingPipeline.Testing;
 
-/// <summary>Writes the records the inspection tests look at: known partitions, timestamps, headers and transactions.</summary>
-internal static class Records
+/// <summary>
+/// Writes the records the inspection tests (the console's API, <c>pipeline consume</c> and <c>pipeline groups</c>) look
+/// at: known partitions, keys, values, timestamps and headers, plain and in open, committed or aborted transactions.
+/// </summary>
+public static class TopicRecords
 {
+    /// <summary>The timestamp of the first record <see cref="WriteAsync"/> writes; each next one is a second later.</summary>
     public static readonly DateTimeOffset BaseTime = new(2026, 1, 2, 3, 4, 0, TimeSpan.Zero);
 
     /// <summary>Writes <paramref name="count"/> records to one partition, key k{i}, value v{i}, header source=test, one second apart from <see cref="BaseTime"/>.</summary>
@@ -48,5 +52,6 @@ internal static class Records
         return producer;
     }
 
+    /// <summary>UTF-8 text of a key or value ("" for null).</summary>
     public static string Text(byte[]? bytes) => bytes is null ? "" : Encoding.UTF8.GetString(bytes);
 }
