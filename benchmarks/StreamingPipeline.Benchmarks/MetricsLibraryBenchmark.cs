@@ -97,7 +97,7 @@ public static class MetricsLibraryBenchmark
         var hotResults = hot.ToDictionary(h => h.Name, _ => new List<double>());
         for (var r = 0; r < repeats; r++)
         {
-            foreach (var (name, run) in r % 2 == 0 ? hot : hot.Reverse())
+            foreach (var (name, run) in r % 2 == 0 ? hot : Enumerable.Reverse(hot))
             {
                 var watch = Stopwatch.StartNew();
                 run(ops);
@@ -130,7 +130,7 @@ public static class MetricsLibraryBenchmark
         var self = Process.GetCurrentProcess();
         for (var r = 0; r < repeats; r++)
         {
-            foreach (var endpoint in r % 2 == 0 ? endpoints : endpoints.Reverse())
+            foreach (var endpoint in r % 2 == 0 ? endpoints : Enumerable.Reverse(endpoints))
             {
                 self.Refresh();
                 var cpuBefore = self.TotalProcessorTime;
@@ -252,7 +252,7 @@ public static class MetricsLibraryBenchmark
             _keys = factory.CreateGauge("processing_state_keys", "Keys in state per task.", perTask);
             _disk = factory.CreateGauge("processing_state_disk_bytes", "State bytes on disk per task.", perTask);
             _memtable = factory.CreateGauge("processing_state_memtable_bytes", "Memtable bytes per task.", perTask);
-            var buckets = new HistogramConfiguration { Buckets = [.. LatencyHistogram.DefaultBounds], LabelNames = ["job"] };
+            var buckets = new Prometheus.HistogramConfiguration { Buckets = [.. LatencyHistogram.DefaultBounds], LabelNames = ["job"] };
             _commitLatency = factory.CreateHistogram("processing_commit_duration_seconds", "Commit latency.", buckets).WithLabels(Job);
             _hotHistogram = factory.CreateHistogram("bench_hot_histogram_seconds", "The hot-path loop's histogram.", buckets).WithLabels(Job);
             _inChildren = [.. PartitionIds.Select(p => factory.CreateCounter("bench_hot_counter_total", "The hot-path loop's counter.", perTask).WithLabels(Job, p))];
