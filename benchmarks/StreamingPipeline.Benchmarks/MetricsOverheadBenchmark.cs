@@ -17,6 +17,8 @@ namespace StreamingPipeline.Benchmarks;
 /// </summary>
 public static class MetricsOverheadBenchmark
 {
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
+
     /// <summary>Runs the benchmark and prints the runs and the overhead.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -75,6 +77,13 @@ public static class MetricsOverheadBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"events per CPU-s, on ÷ off per round: {string.Join(", ", cpuRatios.Select(r => r.ToString("0.000", CultureInfo.InvariantCulture)))}; median {Median(cpuRatios):0.000} → overhead {(1 - Median(cpuRatios)) * 100:0.0} %"));
         var scraped = runs.Where(r => r.MetricsOn).ToList();
+        var costs = scraped.Where(r => r.ScrapeCpuMs is not null).Select(r => r.ScrapeCpuMs!.Value).ToList();
+        if (costs.Count > 0)
+        {
+            var jobCpuPerSecond = Median(runs.Where(r => !r.MetricsOn).Select(r => r.CpuSeconds / r.Seconds).ToList());
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"one scrape costs the job {Median(costs):0.00} CPU-ms (median of {costs.Count}: {string.Join(", ", costs.Select(c => c.ToString("0.00", CultureInfo.InvariantCulture)))}); at one scrape every {scrapeMs} ms against the job's {jobCpuPerSecond:0.00} CPU-s per second at full speed (metrics off): {Median(costs) / scrapeMs / jobCpuPerSecond * 100:0.000} % of its CPU"));
+        }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"scrape latency (client side) over {scraped.Sum(r => r.Scrapes)} scrapes: median {Median(scraped.SelectMany(r => r.ScrapeMs).ToList()):0.0} ms, max {scraped.SelectMany(r => r.ScrapeMs).DefaultIfEmpty().Max():0.0} ms"));
         return 0;
@@ -120,7 +129,10 @@ public static class MetricsOverheadBenchmark
         var cpuAtEnd = process.TotalProcessorTime;
         var loadAverage = load.Stop();
         var scrapes = scraper is null ? null : await scraper.StopAsync();
-        await StopAsync(process);
+        // The cost of one scrape, measured where the job's own work does not drown it: caught up and idle, its CPU
+        // over a quiet spell, then over a spell of back-to-back scrapes.
+        var scrapeCost = metricsOn ? await MeasureScrapeCostAsync(process, new Uri($"http://127.0.0.1:{metricsPort}/metrics")) : null;
+        var stopped = await StopOrKillAsync(process);
         if (metricsOn && scrapes!.Succeeded == 0)
         {
             throw new InvalidOperationException($"{name}: no scrape of {metricsPort} succeeded ({scrapes.Failed} failed)\n{process.Transcript}");
@@ -132,7 +144,48 @@ public static class MetricsOverheadBenchmark
         }
         Directory.Delete(stateDirectory, recursive: true);
         return new Run(round, metricsOn, events - committedAtFirst, (doneAt - firstCommitAt).TotalSeconds, (cpuAtEnd - cpuAtFirst).TotalSeconds,
-            scrapes?.Succeeded ?? 0, scrapes?.BytesPerScrape ?? 0, scrapes?.Milliseconds ?? [], loadAverage, passed);
+            scrapes?.Succeeded ?? 0, scrapes?.BytesPerScrape ?? 0, scrapes?.Milliseconds ?? [], loadAverage, passed, stopped, scrapeCost);
+    }
+
+    /// <summary>CPU-ms of the job per scrape: (CPU while scraping back to back - idle CPU rate × that time) / scrapes.</summary>
+    private static async Task<double?> MeasureScrapeCostAsync(ChildProcess process, Uri url)
+    {
+        var spell = TimeSpan.FromSeconds(10);
+        var idleStart = process.TotalProcessorTime;
+        var idleWatch = Stopwatch.StartNew();
+        await Task.Delay(spell);
+        var idleRate = (process.TotalProcessorTime - idleStart).TotalMilliseconds / idleWatch.Elapsed.TotalSeconds;
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var scrapes = 0;
+        var cpuStart = process.TotalProcessorTime;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < spell)
+        {
+            await client.GetByteArrayAsync(url);
+            scrapes++;
+        }
+        var busy = (process.TotalProcessorTime - cpuStart).TotalMilliseconds;
+        return scrapes == 0 ? null : Math.Max(0, busy - idleRate * watch.Elapsed.TotalSeconds) / scrapes;
+    }
+
+    /// <summary>
+    /// Ctrl+C, as a user stops the job; one that does not exit within <see cref="StopTimeout"/> is killed and reported (its figures were
+    /// taken before the signal, so they stand).
+    /// </summary>
+    private static async Task<string> StopOrKillAsync(ChildProcess process)
+    {
+        var watch = Stopwatch.StartNew();
+        await process.InterruptAsync();
+        try
+        {
+            var exitCode = await process.WaitForExitAsync(StopTimeout);
+            return string.Create(CultureInfo.InvariantCulture, $"stopped by SIGINT in {watch.Elapsed.TotalSeconds:0.0} s (exit {exitCode})");
+        }
+        catch (TimeoutException)
+        {
+            await process.KillAsync();
+            return $"did NOT exit within {StopTimeout.TotalSeconds:0} s of SIGINT: killed";
+        }
     }
 
     private static double Median(List<double> values)
@@ -145,14 +198,14 @@ public static class MetricsOverheadBenchmark
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private sealed record Run(int Round, bool MetricsOn, long Records, double Seconds, double CpuSeconds, int Scrapes, long ScrapeBytes, List<double> ScrapeMs, string LoadAverage, long Output)
+    private sealed record Run(int Round, bool MetricsOn, long Records, double Seconds, double CpuSeconds, int Scrapes, long ScrapeBytes, List<double> ScrapeMs, string LoadAverage, long Output, string Stopped, double? ScrapeCpuMs)
     {
         public double RecordsPerSecond => Records / Seconds;
 
         public double EventsPerCpuSecond => Records / CpuSeconds;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
-            $"round {Round + 1}, metrics {(MetricsOn ? "on" : "off")}: {Records:N0} records in {Seconds:0.00} s = {RecordsPerSecond:N0}/s, {CpuSeconds:0.0} CPU-s = {EventsPerCpuSecond:N0} events per CPU-s; output {Output:N0}; {Scrapes} scrapes; load {LoadAverage}");
+            $"round {Round + 1}, metrics {(MetricsOn ? "on" : "off")}: {Records:N0} records in {Seconds:0.00} s = {RecordsPerSecond:N0}/s, {CpuSeconds:0.0} CPU-s = {EventsPerCpuSecond:N0} events per CPU-s; output {Output:N0}; {Scrapes} scrapes{(ScrapeCpuMs is { } ms ? $" (idle job: {ms:0.00} CPU-ms per scrape)" : "")}; load {LoadAverage}; {Stopped}");
     }
 
     private sealed record ScrapeResult(int Succeeded, int Failed, long BytesPerScrape, List<double> Milliseconds);

@@ -115,7 +115,7 @@ public sealed partial class WebConsoleBrowserTests : IAsyncLifetime
         // runs back in time. The visit above takes longer than this anyway; the wait only guards a very fast machine.
         if (away.Elapsed < AwayAtLeast)
         {
-            await page.WaitForTimeoutAsync((AwayAtLeast - away.Elapsed).TotalMilliseconds);
+            await page.WaitForTimeoutAsync((float)(AwayAtLeast - away.Elapsed).TotalMilliseconds);
         }
         await page.Locator("nav a[data-page='pipeline']").ClickAsync();
         await Expect(page.GetByTestId("edge-dedup-output")).ToHaveAttributeAsync("data-rate", NonZero());

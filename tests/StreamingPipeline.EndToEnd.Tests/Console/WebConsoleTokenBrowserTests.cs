@@ -1,5 +1,4 @@
 using DuckDB.NET.Data;
-using StreamingPipeline.Analytics.Schema;
 using static Microsoft.Playwright.Assertions;
 
 namespace StreamingPipeline.EndToEnd.Tests.Console;
@@ -23,8 +22,11 @@ public sealed class WebConsoleTokenBrowserTests : IAsyncLifetime
         var database = _directory.Combine("analytics.duckdb");
         await using (var connection = new DuckDBConnection($"Data Source={database}"))
         {
+            // query-api serves an existing store read-only; one table is all the query below needs.
             await connection.OpenAsync();
-            await AnalyticsSchema.EnsureAsync(connection, AnalyticsSchema.DuckDb, CancellationToken.None);
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE user_events (eventId VARCHAR)";
+            await create.ExecuteNonQueryAsync();
         }
         var port = LoopbackPort.Free();
         _api = ChildProcess.StartPipeline("query-api", "--store", $"duckdb:{database}", "--listen", $"127.0.0.1:{port}", "--auth-token", Token);
