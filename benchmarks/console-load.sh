@@ -29,12 +29,12 @@ broker=$(free_port); broker_metrics=$(free_port); console=$(free_port)
 pids+=($!)
 wait_port "$broker"
 b=127.0.0.1:$broker
-"${cli[@]}" topics create -b "$b" -t input-user-events -p 8 -q
-"${cli[@]}" topics create -b "$b" -t output-user-events -p 8 -q
-"${cli[@]}" topics create -b "$b" -t user-events-dlq -p 1 -q
+"${cli[@]}" topics create -b "$b" -t input-user-events -p 8
+"${cli[@]}" topics create -b "$b" -t output-user-events -p 8
+"${cli[@]}" topics create -b "$b" -t user-events-dlq -p 1
 "${cli[@]}" dedup -b "$b" --state rocksdb --state-dir "$dir/state" --metrics-listen none -q &
 pids+=($!)
-"${cli[@]}" ingest -b "$b" --store "duckdb:$dir/analytics.duckdb" --query-listen "127.0.0.1:$console" --metrics-listen none -q &
+"${cli[@]}" ingest -b "$b" --store "duckdb:$dir/analytics.duckdb" --query-listen "127.0.0.1:$console" --metrics-listen none -v quiet >/dev/null &
 pids+=($!)
 wait_port "$console"
 "${cli[@]}" produce -b "$b" -t input-user-events --rate "$rate" --metrics-listen none -q &
