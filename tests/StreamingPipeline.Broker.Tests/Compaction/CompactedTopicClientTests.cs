@@ -154,7 +154,7 @@ public sealed class CompactedTopicClientTests
         var log = broker.State.Logs.GetPartition(topic, 0)!;
         var index = broker.State.AbortedTransactions(log)!;
         Assert.Equal(4, index.Count);
-        var passes = new List<Log.Cleaner.PartitionCleaningResult>();
+        var passes = new List<StreamingPipeline.Broker.Log.Cleaner.PartitionCleaningResult>();
         for (var round = 0; round < 3; round++)
         {
             passes.Add(Assert.Single((await broker.Cleaner.RunRoundAsync().WaitAsync(Timeout)).Passes));
@@ -325,7 +325,7 @@ public sealed class CompactedTopicClientTests
     }
 
     /// <summary>How many control batches (transaction markers) the partition holds below <paramref name="offset"/>.</summary>
-    private static int ControlBatchesBelow(Log.PartitionLog log, long offset)
+    private static int ControlBatchesBelow(StreamingPipeline.Broker.Log.PartitionLog log, long offset)
     {
         var count = 0;
         var position = log.LogStartOffset;
@@ -336,7 +336,7 @@ public sealed class CompactedTopicClientTests
             var at = 0;
             while (at < bytes.Length)
             {
-                var header = new Log.RecordBatchHeader(bytes[at..]);
+                var header = new StreamingPipeline.Broker.Log.RecordBatchHeader(bytes[at..]);
                 if (header.IsControl && header.LastOffset >= position && header.BaseOffset < offset)
                 {
                     count++;
