@@ -18,8 +18,10 @@ internal sealed class BrokerState
         ProducerOffsetLocks transactionalOffsetLocks,
         string clusterId,
         int port,
-        TimeProvider time)
+        TimeProvider time,
+        DynamicBrokerConfigs dynamicConfigs)
     {
+        DynamicConfigs = dynamicConfigs;
         Options = options;
         Logs = logs;
         Groups = groups;
@@ -32,6 +34,9 @@ internal sealed class BrokerState
 
     /// <summary>The options the broker runs with.</summary>
     public BrokerOptions Options { get; }
+
+    /// <summary>The broker configs changed at runtime, and the settings in effect.</summary>
+    public DynamicBrokerConfigs DynamicConfigs { get; }
 
     /// <summary>Every partition log.</summary>
     public LogManager Logs { get; }

@@ -131,7 +131,9 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         // nothing produces before the listener starts.
         TransactionCoordinator? transactions = null;
         var producerStateOptions = new ProducerStateManagerOptions();
-        var logs = LogManager.Open(Path.Combine(options.DataDirectory, "topics"), options.LogDefaults, time, loggers,
+        var dynamicConfigs = DynamicBrokerConfigs.Load(options);
+        var settings = dynamicConfigs.Current;
+        var logs = LogManager.Open(Path.Combine(options.DataDirectory, "topics"), settings.LogDefaults, time, loggers,
             new LogManagerOptions
             {
                 RetentionCheckInterval = options.RetentionCheckInterval,
@@ -174,20 +176,25 @@ public sealed class EmbeddedBroker : IAsyncDisposable
                     throw new ArgumentException($"Cannot create topic '{name}': {created.Error} {created.ErrorMessage}");
                 }
             }
-            var state = new BrokerState(options, logs, groups, coordinator, offsetLocks, identity.ClusterId, listener.EndPoint.Port, time);
+            var state = new BrokerState(options, logs, groups, coordinator, offsetLocks, identity.ClusterId, listener.EndPoint.Port, time, dynamicConfigs);
             RequestDispatcher? dispatcher = null;
             dispatcher = new RequestDispatcher(CreateHandlers(state, () => dispatcher!));
             var cleaner = new LogCleaner(
                 logs,
                 new LogCleanerOptions
                 {
-                    DedupeBufferBytes = options.LogCleanerDedupeBufferSize,
-                    Backoff = options.LogCleanerBackoff,
+                    DedupeBufferBytes = settings.CleanerDedupeBufferBytes,
+                    Backoff = settings.CleanerBackoff,
                     Enabled = options.LogCleanerEnabled,
-                    IoMaxBytesPerSecond = options.LogCleanerIoMaxBytesPerSecond,
+                    IoMaxBytesPerSecond = settings.CleanerIoMaxBytesPerSecond,
                 },
                 time,
                 loggers.CreateLogger<LogCleaner>());
+            dynamicConfigs.Applied = changed =>
+            {
+                logs.SetDefaults(changed.LogDefaults);
+                cleaner.Reconfigure(changed.CleanerIoMaxBytesPerSecond, changed.CleanerBackoff, changed.CleanerDedupeBufferBytes);
+            };
             cleaner.Start();
             listener.Start(dispatcher);
             return new EmbeddedBroker(state, listener, cleaner, metrics, ownsDirectory);

@@ -6,8 +6,9 @@ namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
 /// AlterConfigs (key 33), v0-2, the legacy non-incremental form: the configs given become the topic's whole set of
-/// overrides (those not named return to their defaults), stored durably and in effect at once; validateOnly checks
-/// without storing. Errors as <see cref="IncrementalAlterConfigsHandler"/>.
+/// overrides, or the broker resource's whole set of dynamic configs (those not named return to their defaults),
+/// stored durably and in effect at once; validateOnly checks without storing. Errors as
+/// <see cref="IncrementalAlterConfigsHandler"/>.
 /// </summary>
 internal sealed class AlterConfigsHandler(BrokerState broker) : ApiHandler<AlterConfigsRequest, AlterConfigsResponse>
 {
@@ -36,6 +37,10 @@ internal sealed class AlterConfigsHandler(BrokerState broker) : ApiHandler<Alter
 
     private (ErrorCode, string?) Alter(AlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
     {
+        if (resource.ResourceType == ConfigResourceChange.BrokerResource)
+        {
+            return AlterBroker(resource, validateOnly);
+        }
         var checkedResource = ConfigResourceChange.CheckResource(broker, resource.ResourceType, resource.ResourceName, out _);
         if (checkedResource.Error != ErrorCode.None)
         {
@@ -60,5 +65,28 @@ internal sealed class AlterConfigsHandler(BrokerState broker) : ApiHandler<Alter
             overrides[config.Name] = config.Value;
         }
         return ConfigResourceChange.Apply(broker, resource.ResourceName, overrides, validateOnly);
+    }
+
+    private (ErrorCode, string?) AlterBroker(AlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
+    {
+        var checkedBroker = ConfigResourceChange.CheckBroker(broker, resource.ResourceName, out var perBroker);
+        if (checkedBroker.Error != ErrorCode.None)
+        {
+            return checkedBroker;
+        }
+        if (resource.Configs.GroupBy(c => c.Name).Any(g => g.Count() > 1))
+        {
+            return (ErrorCode.InvalidRequest, "Error due to duplicate config keys");
+        }
+        var layer = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var config in resource.Configs)
+        {
+            if (config.Value is null)
+            {
+                return (ErrorCode.InvalidRequest, $"Null value not supported for: {config.Name}");
+            }
+            layer[config.Name] = config.Value;
+        }
+        return broker.DynamicConfigs.Replace(perBroker, layer, validateOnly);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using StreamingPipeline.Broker.Log;
 using StreamingPipeline.Protocol;
 
@@ -5,7 +6,8 @@ namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
 /// The part IncrementalAlterConfigs and AlterConfigs share: checking the resources of a request and applying a
-/// resource's new topic overrides through the log manager, with Kafka's error codes.
+/// topic's new overrides through the log manager or a broker resource's new dynamic configs through
+/// <see cref="DynamicBrokerConfigs"/>, with Kafka's error codes.
 /// </summary>
 internal static class ConfigResourceChange
 {
@@ -20,8 +22,8 @@ internal static class ConfigResourceChange
         resources.GroupBy(r => r).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
 
     /// <summary>
-    /// Finds the current overrides of the topic or explains why the resource cannot be altered: a broker resource
-    /// (its settings are static on this broker), another type, or a topic that does not exist.
+    /// Finds the current overrides of the topic or explains why the resource cannot be altered: a type other than
+    /// topic (callers handle broker resources with <see cref="CheckBroker"/> first), or a topic that does not exist.
     /// </summary>
     public static (ErrorCode Error, string? Message) CheckResource(BrokerState broker, sbyte type, string name, out TopicInfo? topic)
     {
@@ -33,12 +35,29 @@ internal static class ConfigResourceChange
                 return topic is null
                     ? (ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.")
                     : (ErrorCode.None, null);
-            case BrokerResource:
-                return (ErrorCode.InvalidRequest,
-                    "Broker configs are static on this broker (set them at start-up); alter the topic's config instead.");
             default:
                 return (ErrorCode.InvalidRequest, $"Resource type {type} cannot be altered by this broker.");
         }
+    }
+
+    /// <summary>
+    /// Checks a broker resource's name as Kafka does: "" is the cluster-wide default (<paramref name="perBroker"/>
+    /// false), this broker's id is this broker; anything else is INVALID_REQUEST with Kafka's message.
+    /// </summary>
+    public static (ErrorCode Error, string? Message) CheckBroker(BrokerState broker, string name, out bool perBroker)
+    {
+        perBroker = name.Length > 0;
+        if (!perBroker)
+        {
+            return (ErrorCode.None, null);
+        }
+        if (!int.TryParse(name, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+        {
+            return (ErrorCode.InvalidRequest, $"Node id must be an integer, but it is: {name}");
+        }
+        return id == broker.NodeId
+            ? (ErrorCode.None, null)
+            : (ErrorCode.InvalidRequest, $"Unexpected broker id, expected {broker.NodeId}, but received {name}");
     }
 
     /// <summary>

@@ -8,16 +8,21 @@ namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
 /// DescribeConfigs (key 32), v0-4, as Kafka answers it. A topic (resource type 2) reports every log setting with its
-/// source: DYNAMIC_TOPIC_CONFIG for an override, STATIC_BROKER_CONFIG when the broker's own default for it (the
-/// <c>log.*</c> synonym) differs from Kafka's, DEFAULT_CONFIG otherwise; with includeSynonyms each entry lists the
-/// values it hides, most specific first. The broker (type 4, named by its id or empty) reports its static settings
-/// and the <c>log.*</c> defaults topics inherit, read-only. Other resource types get INVALID_REQUEST; v3+ adds types.
+/// source: DYNAMIC_TOPIC_CONFIG for an override, else the source of the broker config that supplies its default (the
+/// <c>log.*</c> synonym): DYNAMIC_BROKER_CONFIG or DYNAMIC_DEFAULT_BROKER_CONFIG when changed at runtime
+/// (<see cref="DynamicBrokerConfigs"/>), STATIC_BROKER_CONFIG when the broker's start-up value differs from Kafka's,
+/// DEFAULT_CONFIG otherwise; with includeSynonyms each entry lists the values it hides, most specific first. The
+/// broker (type 4, named by its id or empty) reports its settings and the <c>log.*</c> defaults topics inherit, the
+/// ones that can change at runtime not read-only, with the same sources. Other resource types get INVALID_REQUEST;
+/// v3+ adds types.
 /// </summary>
 internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse>
 {
     private const sbyte TopicResource = 2;
     private const sbyte BrokerResource = 4;
     private const sbyte DynamicTopicConfig = 1;
+    private const sbyte DynamicBrokerConfig = 2;
+    private const sbyte DynamicDefaultBrokerConfig = 3;
     private const sbyte StaticBrokerConfig = 4;
     private const sbyte DefaultConfig = 5;
 
@@ -32,6 +37,7 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
     {
         var response = new DescribeConfigsResponse();
         var brokerDefaults = broker.Logs.Defaults.Describe(NoOverrides).ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);
+        var staticDefaults = broker.Options.LogDefaults.Describe(NoOverrides).ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal);
         foreach (var resource in request.Resources)
         {
             var result = new DescribeConfigsResponse.DescribeConfigsResult { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName };
@@ -40,14 +46,14 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
             switch (resource.ResourceType)
             {
                 case TopicResource when broker.Logs.GetTopic(resource.ResourceName) is { } topic:
-                    entries = topic.Config.Describe(topic.ConfigOverrides).Select(c => TopicEntry(c.Name, c.Value, !c.IsDefault, brokerDefaults, request.IncludeSynonyms));
+                    entries = topic.Config.Describe(topic.ConfigOverrides).Select(c => TopicEntry(c.Name, c.Value, !c.IsDefault, staticDefaults, request.IncludeSynonyms));
                     break;
                 case TopicResource:
                     result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
                     result.ErrorMessage = $"Topic {resource.ResourceName} does not exist.";
                     continue;
                 case BrokerResource when resource.ResourceName == broker.NodeId.ToString(CultureInfo.InvariantCulture) || resource.ResourceName.Length == 0:
-                    entries = BrokerEntries(brokerDefaults, request.IncludeSynonyms);
+                    entries = BrokerEntries(brokerDefaults, staticDefaults, request.IncludeSynonyms);
                     break;
                 default:
                     result.ErrorCode = (short)ErrorCode.InvalidRequest;
@@ -60,32 +66,32 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
         return ValueTask.FromResult<DescribeConfigsResponse?>(response);
     }
 
-    private static DescribeConfigsResponse.DescribeConfigsResourceResult TopicEntry(
-        string name, string value, bool overridden, Dictionary<string, string> brokerDefaults, bool includeSynonyms)
+    private DescribeConfigsResponse.DescribeConfigsResourceResult TopicEntry(
+        string name, string value, bool overridden, Dictionary<string, string> staticDefaults, bool includeSynonyms)
     {
         var brokerName = TopicConfigCatalog.BrokerName(name);
-        var brokerValue = brokerDefaults.GetValueOrDefault(name, value);
-        var kafkaValue = KafkaDefaults.GetValueOrDefault(name, brokerValue);
-        var brokerSource = brokerValue == kafkaValue ? DefaultConfig : StaticBrokerConfig;
-        var entry = Entry(name, value, overridden ? DynamicTopicConfig : brokerSource, TopicConfigCatalog.TypeOf(name), readOnly: false);
+        var staticValue = staticDefaults.GetValueOrDefault(name, value);
+        var sources = BrokerSources(brokerName, staticValue, KafkaDefaults.GetValueOrDefault(name, staticValue));
+        var entry = Entry(name, value, overridden ? DynamicTopicConfig : sources[0].Source, TopicConfigCatalog.TypeOf(name), readOnly: false);
         if (includeSynonyms)
         {
             if (overridden)
             {
                 entry.Synonyms.Add(Synonym(name, value, DynamicTopicConfig));
             }
-            if (brokerSource == StaticBrokerConfig)
+            foreach (var (source, sourceValue) in sources)
             {
-                entry.Synonyms.Add(Synonym(brokerName, brokerValue, StaticBrokerConfig));
+                entry.Synonyms.Add(Synonym(brokerName, sourceValue, source));
             }
-            entry.Synonyms.Add(Synonym(brokerName, kafkaValue, DefaultConfig));
         }
         return entry;
     }
 
-    private IEnumerable<DescribeConfigsResponse.DescribeConfigsResourceResult> BrokerEntries(Dictionary<string, string> brokerDefaults, bool includeSynonyms)
+    private IEnumerable<DescribeConfigsResponse.DescribeConfigsResourceResult> BrokerEntries(
+        Dictionary<string, string> brokerDefaults, Dictionary<string, string> staticDefaults, bool includeSynonyms)
     {
         var options = broker.Options;
+        var current = broker.DynamicConfigs.Current;
         yield return Static("broker.id", options.NodeId.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
         yield return Static("num.partitions", options.DefaultPartitions.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
         yield return Static("auto.create.topics.enable", options.AutoCreateTopics ? "true" : "false", TopicConfigCatalog.BooleanType, includeSynonyms);
@@ -94,29 +100,85 @@ internal sealed class DescribeConfigsHandler(BrokerState broker) : ApiHandler<De
         yield return Static("group.initial.rebalance.delay.ms", ((long)options.GroupInitialRebalanceDelay.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.IntType, includeSynonyms);
         yield return Static("log.retention.check.interval.ms", ((long)options.RetentionCheckInterval.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
         yield return Static("log.cleaner.enable", options.LogCleanerEnabled ? "true" : "false", TopicConfigCatalog.BooleanType, includeSynonyms);
-        yield return Static("log.cleaner.dedupe.buffer.size", options.LogCleanerDedupeBufferSize.ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
-        yield return Static("log.cleaner.backoff.ms", ((long)options.LogCleanerBackoff.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), TopicConfigCatalog.LongType, includeSynonyms);
-
-        // Kafka writes "no limit" as Double.MaxValue.
-        var ioRate = double.IsPositiveInfinity(options.LogCleanerIoMaxBytesPerSecond) ? double.MaxValue : options.LogCleanerIoMaxBytesPerSecond;
-        yield return Static("log.cleaner.io.max.bytes.per.second", ioRate.ToString("R", CultureInfo.InvariantCulture), TopicConfigCatalog.DoubleType, includeSynonyms);
+        yield return Dynamic(
+            DynamicBrokerConfigs.CleanerDedupeBufferName,
+            current.CleanerDedupeBufferBytes.ToString(CultureInfo.InvariantCulture),
+            options.LogCleanerDedupeBufferSize.ToString(CultureInfo.InvariantCulture),
+            TopicConfigCatalog.LongType,
+            includeSynonyms);
+        yield return Dynamic(
+            DynamicBrokerConfigs.CleanerBackoffName,
+            ((long)current.CleanerBackoff.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            ((long)options.LogCleanerBackoff.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            TopicConfigCatalog.LongType,
+            includeSynonyms);
+        yield return Dynamic(
+            DynamicBrokerConfigs.CleanerIoRateName,
+            IoRate(current.CleanerIoMaxBytesPerSecond),
+            IoRate(options.LogCleanerIoMaxBytesPerSecond),
+            TopicConfigCatalog.DoubleType,
+            includeSynonyms);
         foreach (var (topicName, value) in brokerDefaults)
         {
             var brokerName = TopicConfigCatalog.BrokerName(topicName);
-            var kafkaValue = KafkaDefaults.GetValueOrDefault(topicName, value);
-            var source = value == kafkaValue ? DefaultConfig : StaticBrokerConfig;
-            var entry = Entry(brokerName, value, source, TopicConfigCatalog.TypeOf(topicName), readOnly: true);
+            var staticValue = staticDefaults.GetValueOrDefault(topicName, value);
+            var sources = BrokerSources(brokerName, staticValue, KafkaDefaults.GetValueOrDefault(topicName, staticValue));
+            var entry = Entry(brokerName, value, sources[0].Source, TopicConfigCatalog.TypeOf(topicName), readOnly: false);
             if (includeSynonyms)
             {
-                if (source == StaticBrokerConfig)
+                foreach (var (source, sourceValue) in sources)
                 {
-                    entry.Synonyms.Add(Synonym(brokerName, value, StaticBrokerConfig));
+                    entry.Synonyms.Add(Synonym(brokerName, sourceValue, source));
                 }
-                entry.Synonyms.Add(Synonym(brokerName, kafkaValue, DefaultConfig));
             }
             yield return entry;
         }
     }
+
+    /// <summary>
+    /// Where broker config <paramref name="brokerName"/> takes its value from, most specific first: this broker's
+    /// dynamic value, the cluster-wide dynamic default, the start-up value when it differs from Kafka's default (or
+    /// when Kafka's default is not known), and Kafka's default.
+    /// </summary>
+    private List<(sbyte Source, string Value)> BrokerSources(string brokerName, string staticValue, string? kafkaDefault)
+    {
+        var sources = new List<(sbyte Source, string Value)>();
+        if (broker.DynamicConfigs.Layer(perBroker: true).TryGetValue(brokerName, out var perBroker))
+        {
+            sources.Add((DynamicBrokerConfig, perBroker));
+        }
+        if (broker.DynamicConfigs.Layer(perBroker: false).TryGetValue(brokerName, out var clusterDefault))
+        {
+            sources.Add((DynamicDefaultBrokerConfig, clusterDefault));
+        }
+        if (kafkaDefault is null || staticValue != kafkaDefault)
+        {
+            sources.Add((StaticBrokerConfig, staticValue));
+        }
+        if (kafkaDefault is not null)
+        {
+            sources.Add((DefaultConfig, kafkaDefault));
+        }
+        return sources;
+    }
+
+    private DescribeConfigsResponse.DescribeConfigsResourceResult Dynamic(string name, string value, string staticValue, sbyte type, bool includeSynonyms)
+    {
+        var sources = BrokerSources(name, staticValue, kafkaDefault: null);
+        var entry = Entry(name, value, sources[0].Source, type, readOnly: false);
+        if (includeSynonyms)
+        {
+            foreach (var (source, sourceValue) in sources)
+            {
+                entry.Synonyms.Add(Synonym(name, sourceValue, source));
+            }
+        }
+        return entry;
+    }
+
+    /// <summary>An I/O rate as Kafka writes it, "no limit" being Double.MaxValue.</summary>
+    private static string IoRate(double bytesPerSecond) =>
+        (double.IsPositiveInfinity(bytesPerSecond) ? double.MaxValue : bytesPerSecond).ToString("R", CultureInfo.InvariantCulture);
 
     private static DescribeConfigsResponse.DescribeConfigsResourceResult Static(string name, string value, sbyte type, bool includeSynonyms)
     {

@@ -5,11 +5,13 @@ using StreamingPipeline.Protocol.Messages;
 namespace StreamingPipeline.Broker.Apis;
 
 /// <summary>
-/// IncrementalAlterConfigs (key 44), v0-1, for topics: SET (0) and DELETE (1) of any topic config, APPEND (2) and
-/// SUBTRACT (3) of list configs (cleanup.policy). Changes are validated as a whole, stored durably in the topic's
-/// metadata file and take effect at once; validateOnly checks without storing. An unknown name or a bad value is
-/// INVALID_CONFIG, an unknown topic UNKNOWN_TOPIC_OR_PARTITION, a resource or key named twice INVALID_REQUEST, a
-/// broker resource INVALID_REQUEST (broker settings are static here).
+/// IncrementalAlterConfigs (key 44), v0-1, for topics and brokers: SET (0) and DELETE (1) of any topic config or
+/// dynamic broker config, APPEND (2) and SUBTRACT (3) of list configs (cleanup.policy, log.cleanup.policy). Changes
+/// are validated as a whole, stored durably (the topic's metadata file, or <see cref="DynamicBrokerConfigs"/> for the
+/// BROKER resource named by this broker's id or "" for the cluster-wide default) and take effect at once; validateOnly
+/// checks without storing. For a topic an unknown name or a bad value is INVALID_CONFIG and an unknown topic
+/// UNKNOWN_TOPIC_OR_PARTITION; for a broker a read-only or unknown name, a bad value or another broker's id is
+/// INVALID_REQUEST, as Kafka answers (KAFKA-13609); a resource or key named twice is INVALID_REQUEST.
 /// </summary>
 internal sealed class IncrementalAlterConfigsHandler(BrokerState broker) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
@@ -43,6 +45,10 @@ internal sealed class IncrementalAlterConfigsHandler(BrokerState broker) : ApiHa
 
     private (ErrorCode, string?) Alter(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
     {
+        if (resource.ResourceType == ConfigResourceChange.BrokerResource)
+        {
+            return AlterBroker(resource, validateOnly);
+        }
         var checkedResource = ConfigResourceChange.CheckResource(broker, resource.ResourceType, resource.ResourceName, out var topic);
         if (checkedResource.Error != ErrorCode.None)
         {
@@ -80,6 +86,48 @@ internal sealed class IncrementalAlterConfigsHandler(BrokerState broker) : ApiHa
             }
         }
         return ConfigResourceChange.Apply(broker, resource.ResourceName, overrides, validateOnly);
+    }
+
+    private (ErrorCode, string?) AlterBroker(IncrementalAlterConfigsRequest.AlterConfigsResource resource, bool validateOnly)
+    {
+        var checkedBroker = ConfigResourceChange.CheckBroker(broker, resource.ResourceName, out var perBroker);
+        if (checkedBroker.Error != ErrorCode.None)
+        {
+            return checkedBroker;
+        }
+        if (resource.Configs.GroupBy(c => c.Name).Any(g => g.Count() > 1))
+        {
+            return (ErrorCode.InvalidRequest, "Error due to duplicate config keys");
+        }
+        var named = DynamicBrokerConfigs.CheckNames(resource.Configs.Select(c => c.Name));
+        if (named.Error != ErrorCode.None)
+        {
+            return named;
+        }
+        var layer = new Dictionary<string, string>(broker.DynamicConfigs.Layer(perBroker), StringComparer.Ordinal);
+        foreach (var config in resource.Configs)
+        {
+            switch (config.ConfigOperation)
+            {
+                case Set when config.Value is null:
+                    return (ErrorCode.InvalidRequest, $"Null value not supported for: {config.Name}");
+                case Set:
+                    layer[config.Name] = config.Value;
+                    break;
+                case Delete:
+                    layer.Remove(config.Name);
+                    break;
+                case Append or Subtract when Log.TopicConfigCatalog.TopicName(config.Name) != Log.LogConfig.CleanupPolicyName:
+                    return (ErrorCode.InvalidConfig, $"Config value append/subtract is not allowed for config key: {config.Name}");
+                case Append or Subtract:
+                    var current = layer.GetValueOrDefault(config.Name) ?? broker.DynamicConfigs.Current.LogDefaults.CleanupPolicy;
+                    layer[config.Name] = ChangeList(current, config.Value, config.ConfigOperation == Append);
+                    break;
+                default:
+                    return (ErrorCode.InvalidRequest, $"Unknown config operation {config.ConfigOperation} for {config.Name}.");
+            }
+        }
+        return broker.DynamicConfigs.Replace(perBroker, layer, validateOnly);
     }
 
     /// <summary>The comma-separated list <paramref name="current"/> with <paramref name="values"/> added or removed, as Kafka does.</summary>

@@ -73,7 +73,10 @@ public sealed record LogConfig
     /// <summary>True when retention deletes old segments (cleanup.policy contains delete).</summary>
     public bool Delete => CleanupPolicy.Contains("delete", StringComparison.Ordinal);
 
-    /// <summary>How long tombstones and removable transaction markers stay after their segment was written ("delete.retention.ms").</summary>
+    /// <summary>
+    /// How long tombstones and removable transaction markers stay once the cleaner first kept them: it stamps now plus
+    /// this as the delete horizon of their batch (KIP-534) ("delete.retention.ms").
+    /// </summary>
     public long DeleteRetentionMs { get; init; } = 24L * 60 * 60 * 1000;
 
     /// <summary>Clean once the dirty part is at least this share of the cleanable log ("min.cleanable.dirty.ratio").</summary>
@@ -84,6 +87,12 @@ public sealed record LogConfig
 
     /// <summary>Clean a log whose dirty part holds a record older than this, whatever its dirty ratio ("max.compaction.lag.ms").</summary>
     public long MaxCompactionLagMs { get; init; } = long.MaxValue;
+
+    /// <summary>
+    /// How long the active segment may stay open: segment.ms, and for a compacted topic at most max.compaction.lag.ms,
+    /// so that records become cleanable in time (Kafka's LogConfig.maxSegmentMs).
+    /// </summary>
+    public long MaxSegmentMs => Compact && MaxCompactionLagMs > 0 ? Math.Min(MaxCompactionLagMs, SegmentMs) : SegmentMs;
 
     /// <summary>Accepted for compatibility and meaningless on one node ("min.insync.replicas").</summary>
     public int MinInSyncReplicas { get; init; } = 1;

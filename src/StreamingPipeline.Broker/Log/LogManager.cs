@@ -49,6 +49,7 @@ internal sealed class LogManager : IAsyncDisposable
     private readonly Lock _topicsLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private Snapshot _snapshot;
+    private LogConfig _defaults;
     private Task _maintenance = Task.CompletedTask;
     private bool _disposed;
 
@@ -56,7 +57,7 @@ internal sealed class LogManager : IAsyncDisposable
     {
         _dataDirectory = dataDirectory;
         _topicsDirectory = Path.Combine(dataDirectory, TopicsDirectoryName);
-        Defaults = defaults;
+        _defaults = defaults;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<LogManager>();
@@ -68,8 +69,8 @@ internal sealed class LogManager : IAsyncDisposable
     /// <summary>The data directory.</summary>
     public string DataDirectory => _dataDirectory;
 
-    /// <summary>The broker-wide defaults that topic overrides apply to.</summary>
-    public LogConfig Defaults { get; }
+    /// <summary>The broker-wide defaults that topic overrides apply to (changed by <see cref="SetDefaults"/>).</summary>
+    public LogConfig Defaults => Volatile.Read(ref _defaults);
 
     /// <summary>Every topic, in no particular order.</summary>
     public IReadOnlyCollection<TopicInfo> Topics => Volatile.Read(ref _snapshot).Infos;
@@ -178,6 +179,9 @@ internal sealed class LogManager : IAsyncDisposable
         lock (_topicsLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+
+            // Derived again under the lock, so a concurrent change of the defaults cannot be missed.
+            LogConfig.TryApply(_defaults, configs, out config, out _);
             var snapshot = _snapshot;
             if (snapshot.ByName.ContainsKey(name))
             {
@@ -242,6 +246,7 @@ internal sealed class LogManager : IAsyncDisposable
         lock (_topicsLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            LogConfig.TryApply(_defaults, overrides, out config, out _);
             var snapshot = _snapshot;
             if (!snapshot.ByName.TryGetValue(name, out var state))
             {
@@ -269,6 +274,56 @@ internal sealed class LogManager : IAsyncDisposable
         LogMessages.TopicConfigChanged(_logger, name, string.Join(", ", stored.Select(p => $"{p.Key}={p.Value}")));
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (var log in updated.Partitions)
+        {
+            try
+            {
+                log.ApplyRetention(nowMs);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                LogMessages.MaintenanceFailed(_logger, ex, log.Topic, log.Partition);
+            }
+        }
+        return TopicChangeResult.Success;
+    }
+
+    /// <summary>
+    /// Makes <paramref name="defaults"/> the broker-wide defaults (dynamic broker configs changed) and derives every
+    /// topic's config again from them and its overrides, in effect from the next append, roll, flush or cleaning
+    /// pass; then runs retention over every partition, as a topic config change does. INVALID_CONFIG, and nothing
+    /// changes, when some topic's overrides do not apply on top of the new defaults.
+    /// </summary>
+    public TopicChangeResult SetDefaults(LogConfig defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        List<PartitionLog> partitions = [];
+        lock (_topicsLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var snapshot = _snapshot;
+            var updated = new List<TopicState>();
+            foreach (var state in snapshot.ByName.Values)
+            {
+                if (!LogConfig.TryApply(defaults, state.Info.ConfigOverrides, out var config, out var error))
+                {
+                    return new TopicChangeResult(ErrorCode.InvalidConfig, $"Topic '{state.Info.Name}': {error}");
+                }
+                updated.Add(state with { Info = state.Info with { Config = config } });
+            }
+            Volatile.Write(ref _defaults, defaults);
+            foreach (var state in updated)
+            {
+                foreach (var log in state.Partitions)
+                {
+                    log.Config = state.Info.Config;
+                    partitions.Add(log);
+                }
+                snapshot = snapshot.Replace(state);
+            }
+            Volatile.Write(ref _snapshot, snapshot);
+        }
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        foreach (var log in partitions)
         {
             try
             {

@@ -35,6 +35,24 @@ internal sealed partial class PartitionLog
         return offsets;
     }
 
+    /// <summary>
+    /// Removes the aborted-transaction index entries whose marker is at one of <paramref name="markerOffsets"/>, under
+    /// the append lock (the index's single writer); durable when it returns. Throws
+    /// <see cref="ObjectDisposedException"/> once the log is closed, so the cleaner does not swap in segments that
+    /// dropped markers whose entries may still exist.
+    /// </summary>
+    internal void RemoveAbortedTransactions(IReadOnlyCollection<long> markerOffsets)
+    {
+        lock (_appendLock)
+        {
+            ObjectDisposedException.ThrowIf(_closed, this);
+            if (_appendGuard is ICleanerProducerState state)
+            {
+                state.RemoveAbortedTransactions(markerOffsets);
+            }
+        }
+    }
+
     /// <summary>The directory name in which the cleaner writes the segment replacing [<paramref name="baseOffset"/>, <paramref name="endOffset"/>).</summary>
     internal static string CleaningDirectoryName(long baseOffset, long endOffset) => CleaningDirectoryPrefix + RangeName(baseOffset, endOffset);
 

@@ -405,7 +405,7 @@ internal sealed partial class PartitionLog
         var size = active.Size;
         var full = size + appendBytes > config.SegmentBytes;
         var offsetsOverflow = lastOffset - active.BaseOffset > int.MaxValue;
-        var old = active.FirstAppendTimeMs >= 0 && nowMs - active.FirstAppendTimeMs >= config.SegmentMs;
+        var old = active.FirstAppendTimeMs >= 0 && nowMs - active.FirstAppendTimeMs >= config.MaxSegmentMs;
         if (size == 0 || !(full || offsetsOverflow || old))
         {
             return active;

@@ -37,6 +37,12 @@ internal readonly ref struct RecordBatchHeader
     private const short TransactionalFlag = 0x10;
     private const short ControlFlag = 0x20;
 
+    /// <summary>
+    /// Attribute bit 6 (KIP-534): the base timestamp holds the batch's delete horizon, stamped by the log cleaner
+    /// the first time it kept a tombstone or a removable transaction marker in the batch.
+    /// </summary>
+    internal const short DeleteHorizonFlag = 0x40;
+
     private readonly ReadOnlySpan<byte> _bytes;
 
     /// <summary>Wraps the first <see cref="Size"/> bytes of <paramref name="batch"/>; the caller checks the length.</summary>
@@ -74,6 +80,15 @@ internal readonly ref struct RecordBatchHeader
     public bool IsLogAppendTime => (Attributes & TimestampTypeFlag) != 0;
     public bool IsTransactional => (Attributes & TransactionalFlag) != 0;
     public bool IsControl => (Attributes & ControlFlag) != 0;
+
+    /// <summary>True when the cleaner stamped a delete horizon into the batch (KIP-534).</summary>
+    public bool HasDeleteHorizon => (Attributes & DeleteHorizonFlag) != 0;
+
+    /// <summary>
+    /// When the batch's tombstones and (for a control batch) its marker may be removed: the base timestamp when
+    /// <see cref="HasDeleteHorizon"/>, else null.
+    /// </summary>
+    public long? DeleteHorizonMs => HasDeleteHorizon ? BaseTimestamp : null;
 
     /// <summary>True when the batch carries a producer id (idempotent or transactional producer).</summary>
     public bool HasProducerId => ProducerId >= 0;

@@ -180,6 +180,39 @@ internal sealed class AbortedTransactionIndex : IDisposable
             }
             kept = _entries.GetRange(first, _entries.Count - first);
         }
+        Rewrite(kept);
+    }
+
+    /// <summary>
+    /// Removes the entries whose marker is at one of <paramref name="markerOffsets"/> (the log cleaner removed every
+    /// batch of those transactions); the file is replaced atomically and durably. Returns how many were removed.
+    /// </summary>
+    public int Remove(IReadOnlyCollection<long> markerOffsets)
+    {
+        ArgumentNullException.ThrowIfNull(markerOffsets);
+        var removing = markerOffsets as IReadOnlySet<long> ?? new HashSet<long>(markerOffsets);
+        List<AbortedTransaction> kept;
+        int removed;
+        lock (_gate)
+        {
+            kept = _entries.FindAll(entry => !removing.Contains(entry.LastOffset));
+            removed = _entries.Count - kept.Count;
+        }
+        if (removed == 0)
+        {
+            return 0;
+        }
+        Rewrite(kept);
+        return removed;
+    }
+
+    /// <summary>
+    /// Replaces the file and the list with <paramref name="kept"/>: written to a temporary file, fsynced, renamed over
+    /// the index, and the directory fsynced, so a crash leaves the old or the new list whole. The caller is the single
+    /// writer.
+    /// </summary>
+    private void Rewrite(List<AbortedTransaction> kept)
+    {
         var temporary = _path + ".rewrite";
         using (var rewrite = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -194,6 +227,10 @@ internal sealed class AbortedTransactionIndex : IDisposable
         _file.Dispose();
         File.Move(temporary, _path, overwrite: true);
         _file = OpenForAppend(_path);
+        if (Path.GetDirectoryName(_path) is { Length: > 0 } directory)
+        {
+            DirectorySync.Flush(directory);
+        }
         lock (_gate)
         {
             _entries.Clear();

@@ -74,6 +74,9 @@ internal sealed class PartitionProducerState : IBatchAppendGuard, ICleanerProduc
     }
 
     /// <inheritdoc />
+    public void RemoveAbortedTransactions(IReadOnlyCollection<long> markerOffsets) => _state.AbortedTransactions.Remove(markerOffsets);
+
+    /// <inheritdoc />
     public AppendGuardVerdict Check(ReadOnlySpan<byte> batch, long baseOffset, in AppendContext context)
     {
         var info = ProducerBatch.Read(batch);

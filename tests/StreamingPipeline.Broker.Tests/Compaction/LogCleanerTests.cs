@@ -139,6 +139,30 @@ public sealed class LogCleanerTests
     }
 
     [Fact]
+    public async Task AReconfiguredCleanerUsesItsNewMapSizeAtTheNextPass()
+    {
+        using var dir = new TempDirectory();
+        await using var log = CompactedLog.Open(dir.Path, mapBytes: 1024 * 1024);
+        WriteRandomWorkload(log, seed: 3, batches: 100, keys: 300);
+        Assert.Single(log.CleanUntilIdle());
+        Assert.True(log.Cleaner.MapMemoryBytes > 100 * OffsetMap.BytesPerEntry);
+
+        const long smallMap = 50 * OffsetMap.BytesPerEntry;
+        log.Cleaner.Reconfigure(8 * 1024 * 1024, TimeSpan.FromSeconds(1), smallMap);
+        for (var key = 0; key < 300; key++)
+        {
+            log.Append(($"key-{key:D3}", $"again-{key}"));
+        }
+        var passes = log.CleanUntilIdle();
+
+        Assert.True(passes.Count >= 2, $"{passes.Count} passes");
+        Assert.True(log.Cleaner.MapMemoryBytes <= smallMap, $"{log.Cleaner.MapMemoryBytes} bytes of map");
+        Assert.Equal(8 * 1024 * 1024, log.Cleaner.IoMaxBytesPerSecond);
+        Assert.Equal(TimeSpan.FromSeconds(1), log.Cleaner.Backoff);
+        Assert.Equal(log.Model(), CompactedLog.Replay(log.ReadAll()));
+    }
+
+    [Fact]
     public async Task TheActiveSegmentIsNeverCleanedAndADeletePolicyTopicIsNotTouched()
     {
         using var dir = new TempDirectory();

@@ -47,6 +47,24 @@ public sealed class AbortedTransactionIndexTests : IDisposable
     }
 
     [Fact]
+    public void RemovedEntriesStayRemovedAfterReopeningAndAppendsGoOn()
+    {
+        using (var index = OpenWith(First, Second, Third))
+        {
+            Assert.Equal(0, index.Remove([7, 21]));
+            Assert.Equal(1, index.Remove([10]));
+            Assert.Equal([First, Third], index.GetAbortedTransactions(0, long.MaxValue));
+            Assert.True(index.Append(new AbortedTransaction(4, 22, 25, 26)));
+        }
+
+        using var reopened = AbortedTransactionIndex.Open(IndexPath);
+
+        Assert.Equal([First, Third, new AbortedTransaction(4, 22, 25, 26)], reopened.GetAbortedTransactions(0, long.MaxValue));
+        Assert.Equal([Third], reopened.GetAbortedTransactions(6, 13));
+        Assert.False(File.Exists(IndexPath + ".rewrite"));
+    }
+
+    [Fact]
     public void EntriesSurviveReopening()
     {
         OpenWith(First, Second).Dispose();

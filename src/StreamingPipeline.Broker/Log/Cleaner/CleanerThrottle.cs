@@ -16,8 +16,8 @@ internal sealed class CleanerThrottle
     public static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(10);
 
     private readonly TimeProvider _time;
-    private readonly double _bytesPerSecond;
-    private readonly double _burstBytes;
+    private double _bytesPerSecond;
+    private double _burstBytes;
     private double _tokens;
     private long _lastRefill;
 
@@ -30,6 +30,19 @@ internal sealed class CleanerThrottle
         _burstBytes = IsUnlimited ? 0 : bytesPerSecond * BurstDuration.TotalSeconds;
         _tokens = _burstBytes;
         _lastRefill = time.GetTimestamp();
+    }
+
+    /// <summary>The rate; <see cref="double.PositiveInfinity"/> for none.</summary>
+    public double BytesPerSecond => _bytesPerSecond;
+
+    /// <summary>Changes the rate (a dynamic broker config change); the bucket starts again full at the new rate.</summary>
+    public void SetRate(double bytesPerSecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(bytesPerSecond);
+        _bytesPerSecond = bytesPerSecond;
+        _burstBytes = IsUnlimited ? 0 : bytesPerSecond * BurstDuration.TotalSeconds;
+        _tokens = _burstBytes;
+        _lastRefill = _time.GetTimestamp();
     }
 
     /// <summary>True when no rate is set.</summary>

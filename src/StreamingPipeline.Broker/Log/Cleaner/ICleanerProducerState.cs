@@ -17,4 +17,11 @@ internal interface ICleanerProducerState
     /// before <paramref name="toOffset"/>, as (producer id, first offset, marker offset). Thread-safe.
     /// </summary>
     void CollectAbortedTransactions(long fromOffset, long toOffset, ICollection<(long ProducerId, long FirstOffset, long LastOffset)> into);
+
+    /// <summary>
+    /// Removes the aborted-transaction index entries whose ABORT marker is at one of <paramref name="markerOffsets"/>:
+    /// the cleaner found no batch of those transactions left. Durable when it returns. Called under the partition's
+    /// append lock.
+    /// </summary>
+    void RemoveAbortedTransactions(IReadOnlyCollection<long> markerOffsets);
 }

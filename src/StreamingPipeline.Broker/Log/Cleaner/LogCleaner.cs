@@ -31,10 +31,14 @@ internal sealed class LogCleaner : IAsyncDisposable
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CleanerThrottle _throttle;
     private PartitionCleaner? _cleaner;
+    private long _mapBytes;
     private Task _loop = Task.CompletedTask;
     private long _bytesRead;
     private long _passes;
     private long _throttledTicks;
+    private double _ioRate;
+    private long _backoffTicks;
+    private long _dedupeBufferBytes;
 
     public LogCleaner(LogManager logs, LogCleanerOptions options, TimeProvider time, ILogger logger)
     {
@@ -43,6 +47,35 @@ internal sealed class LogCleaner : IAsyncDisposable
         _time = time;
         _logger = logger;
         _throttle = new CleanerThrottle(options.IoMaxBytesPerSecond, time);
+        _ioRate = options.IoMaxBytesPerSecond;
+        _backoffTicks = options.Backoff.Ticks;
+        _dedupeBufferBytes = options.DedupeBufferBytes;
+    }
+
+    /// <summary>The I/O rate in effect (log.cleaner.io.max.bytes.per.second); infinity for none.</summary>
+    public double IoMaxBytesPerSecond => Volatile.Read(ref _ioRate);
+
+    /// <summary>How long an idle cleaner sleeps (log.cleaner.backoff.ms).</summary>
+    public TimeSpan Backoff => TimeSpan.FromTicks(Volatile.Read(ref _backoffTicks));
+
+    /// <summary>The offset map size the next pass uses (log.cleaner.dedupe.buffer.size).</summary>
+    public long DedupeBufferBytes => Volatile.Read(ref _dedupeBufferBytes);
+
+    /// <summary>
+    /// Changes the cleaner's settings at runtime (dynamic broker configs): the I/O rate from the next round, the
+    /// backoff from the next sleep (a sleeping cleaner is woken), the offset map size from the next pass (the map is
+    /// allocated again at the new size).
+    /// </summary>
+    public void Reconfigure(double ioMaxBytesPerSecond, TimeSpan backoff, long dedupeBufferBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ioMaxBytesPerSecond);
+        Volatile.Write(ref _ioRate, ioMaxBytesPerSecond);
+        Volatile.Write(ref _backoffTicks, backoff.Ticks);
+        Volatile.Write(ref _dedupeBufferBytes, dedupeBufferBytes);
+        lock (_requestsLock)
+        {
+            _wake.TrySetResult();
+        }
     }
 
     /// <summary>Bytes of the offset map once allocated, else 0.</summary>
@@ -115,6 +148,11 @@ internal sealed class LogCleaner : IAsyncDisposable
     /// <summary>One round, on the calling thread: one pass over every partition that is due, dirtiest first.</summary>
     internal LogCleaningRound RunRound(CancellationToken cancellationToken)
     {
+        var ioRate = Volatile.Read(ref _ioRate);
+        if (ioRate != _throttle.BytesPerSecond)
+        {
+            _throttle.SetRate(ioRate);
+        }
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var candidates = new List<CleaningCandidate>();
         var seen = new HashSet<PartitionLog>();
@@ -181,9 +219,14 @@ internal sealed class LogCleaner : IAsyncDisposable
 
     private PartitionCleaner Cleaner()
     {
-        if (_cleaner is null)
+        var mapBytes = Volatile.Read(ref _dedupeBufferBytes);
+        if (_cleaner is null || _mapBytes != mapBytes)
         {
-            Map = new OffsetMap(_options.DedupeBufferBytes);
+            // The old map is let go before the new one is allocated, so a collection can reclaim it meanwhile.
+            Map = null;
+            _cleaner = null;
+            Map = new OffsetMap(mapBytes);
+            _mapBytes = mapBytes;
             _cleaner = new PartitionCleaner(Map, _throttle, _time, _logger);
         }
         return _cleaner;
@@ -243,7 +286,7 @@ internal sealed class LogCleaner : IAsyncDisposable
                 {
                     wake = _requests.Count > 0 ? Task.CompletedTask : _wake.Task;
                 }
-                wake.WaitAsync(_options.Backoff, _time, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).Wait(cancellationToken);
+                wake.WaitAsync(Backoff, _time, cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default).Wait(cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -7,10 +7,13 @@ namespace StreamingPipeline.Broker.Log.Cleaner;
 /// Compacts one partition in one pass (Kafka's Cleaner): fills the <see cref="OffsetMap"/> with the latest offset of
 /// every key in the dirty range (compressed batches decompressed, and their retained records compressed again with the
 /// batch's codec, as Kafka does), then rewrites the cleanable segments from the log start, in groups that fit one
-/// segment, keeping a record unless a later record has its key, it is a tombstone older than delete.retention.ms, it
-/// belongs to an aborted transaction, or it has no key. Offsets never change. Never reads or touches the active segment
-/// or anything at or after the last stable offset. Each group is swapped in with
-/// <see cref="PartitionLog.ReplaceSegments"/>; appends and reads go on meanwhile.
+/// segment, keeping a record unless a later record has its key, it is a tombstone whose batch's delete horizon has
+/// passed, it belongs to an aborted transaction, or it has no key. As in Kafka since KIP-534, the first pass that keeps
+/// a tombstone (or a transaction marker that may go) stamps a delete horizon of now + delete.retention.ms into its
+/// batch, so what is kept never depends on file times. Transaction markers go once their transaction has no batch left
+/// and their horizon has passed; an aborted transaction's index entry goes (before the swap) once no batch of it is
+/// left. Offsets never change. Never reads or touches the active segment or anything at or after the last stable
+/// offset. Each group is swapped in with <see cref="PartitionLog.ReplaceSegments"/>; appends and reads go on meanwhile.
 /// </summary>
 internal sealed class PartitionCleaner
 {
@@ -19,6 +22,7 @@ internal sealed class PartitionCleaner
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly List<(int Start, int Length)> _retained = [];
+    private readonly List<long> _emptiedAborts = [];
 
     public PartitionCleaner(OffsetMap map, CleanerThrottle throttle, TimeProvider time, ILogger logger)
     {
@@ -70,7 +74,7 @@ internal sealed class PartitionCleaner
             dirtyBytes += segments[i].Size;
             if (config.MaxCompactionLagMs != long.MaxValue && !maxLagDue)
             {
-                maxLagDue = FirstTimestamp(segments[i]) is { } first && first >= 0 && first < nowMs - config.MaxCompactionLagMs;
+                maxLagDue = FirstBatchTimestamp(segments[i]) is { } first && first >= 0 && first < nowMs - config.MaxCompactionLagMs;
             }
         }
         return new CleaningCandidate(log, config, segments, cleanable, firstDirty, uncleanable, cleanBytes, dirtyBytes, maxLagDue);
@@ -93,7 +97,7 @@ internal sealed class PartitionCleaner
         {
             toClean++;
         }
-        var deleteHorizonMs = nowMs - config.DeleteRetentionMs;
+        var horizons = new DeleteHorizons(nowMs, config.DeleteRetentionMs);
         long bytesRead = 0, bytesWritten = 0, removed = 0;
         var groups = 0;
         var index = 0;
@@ -102,7 +106,7 @@ internal sealed class PartitionCleaner
             cancellationToken.ThrowIfCancellationRequested();
             var count = GroupSize(segments, index, toClean, config.SegmentBytes);
             var group = segments[index..(index + count)];
-            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, deleteHorizonMs, lastBatches, transactions, cancellationToken);
+            var (written, groupRemoved) = CleanGroup(log, group, segments[index + count].BaseOffset, config, endOffset, horizons, lastBatches, transactions, cancellationToken);
             if (written < 0)
             {
                 LogCleanerMessages.SegmentsChanged(_logger, log.Topic, log.Partition);
@@ -191,7 +195,7 @@ internal sealed class PartitionCleaner
         long groupEnd,
         LogConfig config,
         long endOffset,
-        long deleteHorizonMs,
+        DeleteHorizons horizons,
         HashSet<long> lastBatches,
         TransactionTracker transactions,
         CancellationToken cancellationToken)
@@ -205,6 +209,7 @@ internal sealed class PartitionCleaner
         Directory.CreateDirectory(staging);
         long removed = 0;
         long written;
+        _emptiedAborts.Clear();
         try
         {
             var lastModified = DateTime.MinValue;
@@ -212,19 +217,30 @@ internal sealed class PartitionCleaner
             {
                 foreach (var segment in group)
                 {
+                    // Kept for time-based retention of segments without timestamps; tombstones and markers are timed by
+                    // the delete horizon in their batch.
                     var modified = File.GetLastWriteTimeUtc(segment.LogPath);
                     lastModified = modified > lastModified ? modified : lastModified;
-                    var deletesExpired = new DateTimeOffset(modified).ToUnixTimeMilliseconds() < deleteHorizonMs;
                     using var cursor = segment.OpenCursor(0, segment.Size);
                     while (cursor.Next(verifyCrc: false, expectedBaseOffset: -1, out var memory) == BatchReadStatus.Batch)
                     {
                         var writtenBefore = writer.BytesWritten;
-                        removed += CleanBatch(memory.Span, writer, endOffset, deletesExpired, lastBatches, transactions);
+                        removed += CleanBatch(memory.Span, writer, endOffset, horizons, lastBatches, transactions);
                         _throttle.Throttle(memory.Length + writer.BytesWritten - writtenBefore, cancellationToken);
                     }
                 }
                 writer.Complete(lastModified);
                 written = writer.BytesWritten;
+            }
+
+            // An aborted transaction with no batch left needs no index entry, and its marker may go in a later pass
+            // only if no entry names it then: a read_committed reader given an entry drops the producer's batches
+            // until it reads that marker. So the entries go first, durably, before the segments that still hold the
+            // markers are replaced.
+            if (_emptiedAborts.Count > 0)
+            {
+                log.RemoveAbortedTransactions(_emptiedAborts);
+                _emptiedAborts.Clear();
             }
             if (!log.ReplaceSegments(group, staging))
             {
@@ -242,25 +258,15 @@ internal sealed class PartitionCleaner
 
     /// <summary>Writes what survives of one batch; returns how many records were dropped.</summary>
     private int CleanBatch(
-        ReadOnlySpan<byte> batch, CleanedSegmentWriter writer, long endOffset, bool deletesExpired, HashSet<long> lastBatches, TransactionTracker transactions)
+        ReadOnlySpan<byte> batch, CleanedSegmentWriter writer, long endOffset, DeleteHorizons horizons, HashSet<long> lastBatches, TransactionTracker transactions)
     {
         var header = new RecordBatchHeader(batch);
         var producerId = header.ProducerId;
         if (header.IsControl)
         {
-            // A COMMIT marker stays while its transaction has records left, and like a tombstone for
-            // delete.retention.ms after. An ABORT marker stays for good: the partition's aborted-transaction index keeps
-            // its entry, and a read_committed consumer given that entry drops the producer's batches until it reads
-            // the marker.
-            var hasData = transactions.OnMarker(producerId);
-            if (hasData || !deletesExpired || header.BaseOffset >= endOffset || !IsCommitMarker(batch))
-            {
-                writer.Copy(batch);
-                return 0;
-            }
-            return header.RecordCount;
+            return CleanMarker(batch, header, writer, endOffset, horizons, transactions);
         }
-        var aborted = header.IsTransactional && transactions.IsAborted(producerId, header.BaseOffset);
+        var aborted = header.IsTransactional && transactions.OnDataBatch(producerId, header.BaseOffset);
 
         // The last batch of each producer stays (empty if need be), so its sequence survives a rebuild from the log.
         var keepHeader = header.HasProducerId && lastBatches.Contains(header.LastOffset);
@@ -268,7 +274,7 @@ internal sealed class PartitionCleaner
         {
             if (keepHeader)
             {
-                writer.WriteFiltered(batch, []);
+                writer.WriteRetained(batch, [], null);
             }
             return header.RecordCount;
         }
@@ -276,40 +282,75 @@ internal sealed class PartitionCleaner
         if (!TryReadable(ref batch, header))
         {
             writer.Copy(original);
-            MarkRetained(header, transactions);
             return 0;
         }
         _retained.Clear();
         var total = 0;
+        var keepsTombstone = false;
+        var tombstonesExpired = horizons.HasPassed(header.DeleteHorizonMs);
         var reader = new RecordReader(batch);
         while (reader.TryNext(out var record))
         {
             total++;
-            if (ShouldRetain(record, header.BaseOffset + record.OffsetDelta, endOffset, deletesExpired))
+            if (ShouldRetain(record, header.BaseOffset + record.OffsetDelta, endOffset, tombstonesExpired))
             {
                 _retained.Add((record.Start, record.Length));
+                keepsTombstone |= !record.HasValue;
             }
         }
-        if (reader.Problem is not null || _retained.Count == total)
+        var stampHorizon = keepsTombstone && !header.HasDeleteHorizon;
+        if (reader.Problem is not null || (_retained.Count == total && !stampHorizon))
         {
             // A batch the cleaner cannot read is kept as it is rather than guessed at; a batch that loses nothing is
             // copied as it was written (compressed ones not recompressed).
             writer.Copy(original);
-            if (reader.Problem is not null || total > 0)
-            {
-                MarkRetained(header, transactions);
-            }
             return 0;
         }
         if (_retained.Count > 0 || keepHeader)
         {
-            writer.WriteFiltered(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_retained));
-        }
-        if (_retained.Count > 0)
-        {
-            MarkRetained(header, transactions);
+            writer.WriteRetained(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_retained), stampHorizon ? horizons.NewHorizonMs : null);
         }
         return total - _retained.Count;
+    }
+
+    /// <summary>
+    /// A COMMIT or ABORT marker (Kafka's rule): kept while any batch of its transaction is left; once none is, its
+    /// batch gets a delete horizon if it has none, and at the first pass after that horizon it goes. An ABORT marker
+    /// whose transaction has no batch left also has its index entry removed before the swap.
+    /// </summary>
+    private int CleanMarker(
+        ReadOnlySpan<byte> batch, in RecordBatchHeader header, CleanedSegmentWriter writer, long endOffset, DeleteHorizons horizons, TransactionTracker transactions)
+    {
+        var type = MarkerType(batch, header);
+        var removable = transactions.OnMarker(header.ProducerId, type);
+        if (!removable || header.BaseOffset >= endOffset)
+        {
+            writer.Copy(batch);
+            return 0;
+        }
+        if (type == Transactions.ControlRecordType.Abort)
+        {
+            _emptiedAborts.Add(header.BaseOffset);
+        }
+        if (horizons.HasPassed(header.DeleteHorizonMs) || type is null)
+        {
+            return header.RecordCount;
+        }
+        if (header.HasDeleteHorizon)
+        {
+            writer.Copy(batch);
+        }
+        else
+        {
+            var reader = new RecordReader(batch);
+            _retained.Clear();
+            while (reader.TryNext(out var record))
+            {
+                _retained.Add((record.Start, record.Length));
+            }
+            writer.WriteRetained(batch, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_retained), horizons.NewHorizonMs);
+        }
+        return 0;
     }
 
     /// <summary>
@@ -333,7 +374,7 @@ internal sealed class PartitionCleaner
         }
     }
 
-    private bool ShouldRetain(in RecordView record, long offset, long endOffset, bool deletesExpired)
+    private bool ShouldRetain(in RecordView record, long offset, long endOffset, bool tombstonesExpired)
     {
         if (offset >= endOffset)
         {
@@ -348,34 +389,47 @@ internal sealed class PartitionCleaner
         {
             return false;
         }
-        return record.HasValue || !deletesExpired;
+        return record.HasValue || !tombstonesExpired;
     }
 
-    private static void MarkRetained(in RecordBatchHeader header, TransactionTracker transactions)
+    /// <summary>
+    /// The type of a control batch's marker: null for an emptied control batch, and an unknown type (kept) for a
+    /// control record that is not a transaction marker.
+    /// </summary>
+    private static Transactions.ControlRecordType? MarkerType(ReadOnlySpan<byte> batch, in RecordBatchHeader header)
     {
-        if (header.IsTransactional)
+        if (header.RecordCount == 0)
         {
-            transactions.OnDataRetained(header.ProducerId);
+            return null;
         }
-    }
-
-    private static bool IsCommitMarker(ReadOnlySpan<byte> batch)
-    {
         var reader = new RecordReader(batch);
-        return reader.TryNext(out var record)
-            && record.Key.Length >= 4
-            && BinaryPrimitives.ReadInt16BigEndian(record.Key[2..]) == (short)Transactions.ControlRecordType.Commit;
+        return reader.TryNext(out var record) && record.Key.Length >= 4
+            ? (Transactions.ControlRecordType)BinaryPrimitives.ReadInt16BigEndian(record.Key[2..])
+            : (Transactions.ControlRecordType)(-1);
     }
 
-    /// <summary>The timestamp of a segment's first batch (its first record's), or null when it is empty.</summary>
-    private static long? FirstTimestamp(LogSegment segment)
+    /// <summary>
+    /// The max timestamp of a segment's first batch, or null when it is empty: what Kafka times max.compaction.lag.ms
+    /// by (the base timestamp may be a delete horizon).
+    /// </summary>
+    private static long? FirstBatchTimestamp(LogSegment segment)
     {
         Span<byte> header = stackalloc byte[RecordBatchHeader.Size];
         if (segment.Size < RecordBatchHeader.Size || segment.Read(header, 0) < RecordBatchHeader.Size)
         {
             return null;
         }
-        return BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.BaseTimestampPosition..]);
+        return BinaryPrimitives.ReadInt64BigEndian(header[RecordBatchHeader.MaxTimestampPosition..]);
+    }
+
+    /// <summary>The clock of one pass: the horizon it stamps and whether a stamped one has passed.</summary>
+    private readonly record struct DeleteHorizons(long NowMs, long DeleteRetentionMs)
+    {
+        /// <summary>The horizon this pass stamps into a batch that keeps a tombstone or a removable marker.</summary>
+        public long NewHorizonMs => NowMs > long.MaxValue - DeleteRetentionMs ? long.MaxValue : NowMs + DeleteRetentionMs;
+
+        /// <summary>True when a batch's stamped horizon has passed (Kafka: removable once horizon &lt;= now).</summary>
+        public bool HasPassed(long? horizonMs) => horizonMs is { } horizon && horizon <= NowMs;
     }
 
     private static void TryDelete(string directory)

@@ -1,5 +1,8 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using StreamingPipeline.Broker.Tests.Integration.Transactions;
+using StreamingPipeline.Protocol.Messages;
+using ProtocolError = StreamingPipeline.Protocol.ErrorCode;
 
 namespace StreamingPipeline.Broker.Tests.Integration.Admin;
 
@@ -71,6 +74,36 @@ public class DeleteRecordsTests : IDisposable
         Assert.Equal(10, all.Single().Offset.Value);
         Assert.Equal(10, next.Offset.Value);
         Assert.Equal(["after"], read.Select(r => r.Message.Value));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task AMissingTopicOrPartitionIsUnknownTopicOrPartitionAndNothingIsCreated(short version)
+    {
+        // librdkafka waits for a leader of a partition it cannot find rather than send the request, so this speaks the
+        // protocol directly.
+        await using var broker = await TestBroker.StartAsync(b => b.WithTopic("known", 1).WithOptions(o => o with { AutoCreateTopics = false }));
+        await ProduceAsync(broker.BootstrapServers, "known", 5);
+        using var client = await RawKafkaClient.ConnectAsync(broker.Broker.Port);
+
+        var response = await client.SendAsync<DeleteRecordsRequest, DeleteRecordsResponse>(new DeleteRecordsRequest
+        {
+            TimeoutMs = 5_000,
+            Topics =
+            [
+                new DeleteRecordsRequest.DeleteRecordsTopic { Name = "known", Partitions = [new() { PartitionIndex = 0, Offset = 2 }, new() { PartitionIndex = 1, Offset = 2 }] },
+                new DeleteRecordsRequest.DeleteRecordsTopic { Name = "mistyped", Partitions = [new() { PartitionIndex = 0, Offset = 2 }] },
+            ],
+        }, version);
+
+        var results = response.Topics.SelectMany(t => t.Partitions.Select(p => ((t.Name, p.PartitionIndex), ((ProtocolError)p.ErrorCode, p.LowWatermark)))).ToDictionary();
+        Assert.Equal(3, results.Count);
+        Assert.Equal((ProtocolError.None, 2L), results[("known", 0)]);
+        Assert.Equal((ProtocolError.UnknownTopicOrPartition, -1L), results[("known", 1)]);
+        Assert.Equal((ProtocolError.UnknownTopicOrPartition, -1L), results[("mistyped", 0)]);
+        Assert.Null(broker.Broker.State.Logs.GetTopic("mistyped"));
+        Assert.Equal(2, broker.Broker.State.Logs.GetPartition("known", 0)!.LogStartOffset);
     }
 
     public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
