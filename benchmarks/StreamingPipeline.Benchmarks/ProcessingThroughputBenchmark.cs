@@ -381,7 +381,8 @@ public static class ProcessingThroughputBenchmark
         catch (TimeoutException)
         {
             await process.KillAsync();
-            return "did not exit within 120 s of SIGINT (killed)";
+            var tail = string.Join('\n', process.Transcript.Split('\n').Where(l => !l.Contains("in=", StringComparison.Ordinal)).TakeLast(15));
+            return $"did not exit within 120 s of SIGINT (killed); its log ends:\n{tail}";
         }
     }
 
