@@ -36,8 +36,8 @@ public static class CompactionBenchmark
 
         if (cleanRecords > 0)
         {
-            var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
-            Console.WriteLine($"| cleaner throughput (unthrottled): {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s) |");
+            var (cleanSeconds, bytesRead, bytesWritten, passes, mapBytes, cleanerCpu) = await MeasureCleanerAsync(cleanRecords, cleanKeys);
+            Console.WriteLine($"| cleaner throughput (unthrottled): {cleanRecords:N0} × {RecordBytes} B records over {cleanKeys:N0} keys, {passes} pass(es), map {mapBytes / (1024 * 1024)} MiB | {bytesRead / cleanSeconds / (1024 * 1024):F1} MiB/s of log cleaned ({bytesRead / (1024.0 * 1024):F0} MiB → {bytesWritten / (1024.0 * 1024):F1} MiB in {cleanSeconds:F2} s); cleaner thread {cleanerCpu:F2} CPU s = {cleanerCpu / (bytesRead / (100.0 * 1024 * 1024)):F2} CPU s per 100 MiB |");
         }
         Console.WriteLine($"load: produce {loadRecords:N0} × {RecordBytes} B over {loadKeys:N0} keys to a compacted topic (1 MiB segments, min.cleanable.dirty.ratio {dirtyRatio}, cleaner backoff 10 ms) with a consumer catching up concurrently");
         Console.WriteLine();
@@ -72,11 +72,12 @@ public static class CompactionBenchmark
         : text.EndsWith("MiB", StringComparison.Ordinal) ? double.Parse(text[..^3], CultureInfo.InvariantCulture) * 1024 * 1024
         : double.Parse(text, CultureInfo.InvariantCulture);
 
-    private static async Task<(double Seconds, long BytesRead, long BytesWritten, int Passes, long MapBytes)> MeasureCleanerAsync(int records, int keys)
+    private static async Task<(double Seconds, long BytesRead, long BytesWritten, int Passes, long MapBytes, double CleanerCpuSeconds)> MeasureCleanerAsync(int records, int keys)
     {
         await using var broker = await EmbeddedBroker.CreateBuilder().WithOptions(o => o with { LogCleanerEnabled = false, LogCleanerIoMaxBytesPerSecond = double.PositiveInfinity }).StartAsync();
         await CreateTopicAsync(broker.BootstrapServers, "table", "16777216", "0.01");
         Produce(broker.BootstrapServers, "table", records, keys);
+        var cpuBefore = CleanerThreadCpuSeconds();
         var watch = Stopwatch.StartNew();
         long read = 0, written = 0;
         var passes = 0;
@@ -92,7 +93,7 @@ public static class CompactionBenchmark
             written += round.Passes.Sum(p => p.BytesWritten);
         }
         watch.Stop();
-        return (watch.Elapsed.TotalSeconds, read, written, passes, broker.Cleaner.MapMemoryBytes);
+        return (watch.Elapsed.TotalSeconds, read, written, passes, broker.Cleaner.MapMemoryBytes, CleanerThreadCpuSeconds() - cpuBefore);
     }
 
     private static async Task<LoadResult> MeasureLoadAsync(int records, int keys, string dirtyRatio, double? cleanerRate)

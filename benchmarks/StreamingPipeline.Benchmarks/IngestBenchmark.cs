@@ -47,15 +47,26 @@ public static class IngestBenchmark
         Produce(broker.BootstrapServers, events);
         var rows = events.Select((e, i) => new IngestedEvent(e, i % Partitions, i / Partitions)).ToList();
 
+        ConsumeOnly(broker, count, parse: false);
+        ConsumeOnly(broker, count, parse: true);
+        foreach (var variant in (Environment.GetEnvironmentVariable("BENCH_CONSUMER_VARIANTS") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Console.WriteLine("variant " + variant);
+            ConsumeOnly(broker, count, parse: false, variant);
+        }
+        if (Environment.GetEnvironmentVariable("BENCH_CONSUMER_ONLY") is not null)
+        {
+            return 0;
+        }
         double duckYard = 0, duckIngest = 0, pgYard = 0, pgIngest = 0;
         for (var round = 0; round < rounds; round++)
         {
             duckYard = Math.Max(duckYard, await DuckDbAppenderAsync(work.Combine($"yard-{round}.duckdb"), rows));
-            duckIngest = Math.Max(duckIngest, await IngestAsync(broker.BootstrapServers, new DuckDbAnalyticsStore(work.Combine($"ingest-{round}.duckdb")), count));
+            duckIngest = Math.Max(duckIngest, await IngestAsync(broker, new DuckDbAnalyticsStore(work.Combine($"ingest-{round}.duckdb")), count));
             var yardDb = await CreateDatabaseAsync(postgres, $"yard{round}");
             pgYard = Math.Max(pgYard, await PostgresCopyAsync(yardDb, rows));
             var ingestDb = await CreateDatabaseAsync(postgres, $"ingest{round}");
-            pgIngest = Math.Max(pgIngest, await IngestAsync(broker.BootstrapServers, new PostgresAnalyticsStore(ingestDb), count));
+            pgIngest = Math.Max(pgIngest, await IngestAsync(broker, new PostgresAnalyticsStore(ingestDb), count));
         }
 
         Console.WriteLine();
@@ -106,28 +117,99 @@ public static class IngestBenchmark
         }
     }
 
-    private static async Task<double> IngestAsync(string bootstrap, IAnalyticsStore store, int count)
+    private static async Task<double> IngestAsync(BrokerProcess broker, IAnalyticsStore store, int count)
     {
         await using (store)
         {
-            var ingester = new AnalyticsIngester(store, new IngestOptions { BootstrapServers = bootstrap, StopAtEnd = true, MaxBatchRecords = BatchRecords });
+            var ingester = new AnalyticsIngester(store, new IngestOptions { BootstrapServers = broker.BootstrapServers, StopAtEnd = true, MaxBatchRecords = BatchRecords });
+            var wall = Stopwatch.StartNew();
+            var run = ingester.RunAsync(CancellationToken.None);
+            // The rate counts from the moment the ingester is assigned (store open, schema there, DLQ producer ready), as
+            // the yardstick's clock starts with its connection open and schema created; the whole run is printed too.
+            await ingester.Started;
+            var startup = wall.Elapsed.TotalSeconds;
+            var cpu = Cpu(broker);
+            var gc = Gc();
             var clock = Stopwatch.StartNew();
-            await ingester.RunAsync(CancellationToken.None);
+            await run;
             var elapsed = clock.Elapsed.TotalSeconds;
+            var used = Cpu(broker);
             if (ingester.Metrics.Inserted != count)
             {
                 throw new InvalidOperationException($"ingested {ingester.Metrics.Inserted} rows, expected {count}");
             }
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ingest into {store.Description}: {count / elapsed:N0} rows/s ({elapsed:0.00} s, {ingester.Metrics.Commits} commits, commit p50 {ingester.Metrics.CommitLatencyPercentile(50):0} ms)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  ingest into {store.Description}: {count / elapsed:N0} rows/s ({elapsed:0.00} s after a start of {startup:0.00} s; {ingester.Metrics.Commits} commits, commit p50 {ingester.Metrics.CommitLatencyPercentile(50):0} ms; CPU s: this process {used.Self - cpu.Self:0.00}, broker {used.Broker - cpu.Broker:0.00}; GC {Gc().Since(gc)})"));
             return count / elapsed;
         }
     }
+
+    /// <summary>The ingester's read side alone (read_committed consumer as it configures it, plus the validating parse): its ceiling.</summary>
+    private static void ConsumeOnly(BrokerProcess broker, int count, bool parse, string extra = "")
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = "bench-consume-only",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnablePartitionEof = true,
+            FetchWaitMaxMs = 100,
+            ConsumeResultFields = "timestamp,headers",
+        };
+        foreach (var pair in extra.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            config.Set(pair.Split('=')[0], pair.Split('=')[1]);
+        }
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        var cpu = Cpu(broker);
+        var clock = Stopwatch.StartNew();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(Topic, p, Offset.Beginning)));
+        var atEnd = new HashSet<int>();
+        var valid = 0;
+        while (atEnd.Count < Partitions && clock.Elapsed < Timeout)
+        {
+            var result = consumer.Consume(100);
+            if (result is null)
+            {
+                continue;
+            }
+            if (result.IsPartitionEOF)
+            {
+                atEnd.Add(result.Partition.Value);
+                continue;
+            }
+            atEnd.Remove(result.Partition.Value);
+            if (!parse || UserEventParser.Parse(result.Message.Value).IsValid)
+            {
+                valid++;
+            }
+        }
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var used = Cpu(broker);
+        consumer.Close();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  read side alone ({(parse ? "consume + parse" : "consume")}, no store): {valid / elapsed:N0} rows/s ({valid:N0} of {count:N0} in {elapsed:0.00} s; CPU s: this process {used.Self - cpu.Self:0.00}, broker {used.Broker - cpu.Broker:0.00})"));
+    }
+
+    private static GcCounts Gc() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    private readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, TimeSpan Pause, long Allocated)
+    {
+        public string Since(GcCounts start) => string.Create(CultureInfo.InvariantCulture,
+            $"gen0/1/2 {Gen0 - start.Gen0}/{Gen1 - start.Gen1}/{Gen2 - start.Gen2}, pause {(Pause - start.Pause).TotalMilliseconds:0} ms, allocated {(Allocated - start.Allocated) / 1048576.0:0} MiB");
+    }
+
+    private static (double Self, double Broker) Cpu(BrokerProcess broker) =>
+        (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, broker.Process.TotalProcessorTime.TotalSeconds);
 
     private static async Task<double> DuckDbAppenderAsync(string path, List<IngestedEvent> rows)
     {
         await using var connection = new DuckDBConnection($"Data Source={path}");
         await connection.OpenAsync();
-        await AnalyticsSchema.EnsureAsync(connection, AnalyticsSchema.DuckDb, CancellationToken.None);
+        await AnalyticsSchema.EnsureDuckDbAsync(connection, CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         for (var start = 0; start < rows.Count; start += BatchRecords)
         {
@@ -139,13 +221,13 @@ public static class IngestBenchmark
                     var row = rows[i];
                     var e = row.Event;
                     appender.CreateRow().AppendValue(e.EventId).AppendValue(e.UserId).AppendValue(EventTypes.Name(e.EventType)).AppendValue(e.Page)
-                        .AppendValue(e.SessionId).AppendValue(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp)).AppendValue(row.Partition).AppendValue(row.Offset).EndRow();
+                        .AppendValue(e.SessionId).AppendValue(DuckDbAnalyticsStore.UtcTimestamp(e.Timestamp)).AppendValue(row.Partition).AppendValue(row.Offset).EndRow();
                 }
             }
             await transaction.CommitAsync();
         }
         var elapsed = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  yardstick: DuckDB appender from memory: {rows.Count / elapsed:N0} rows/s ({elapsed:0.00} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  yardstick: DuckDB appender from memory: {rows.Count / elapsed:N0} rows/s ({elapsed:0.00} s; CPU s {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.00})"));
         return rows.Count / elapsed;
     }
 
@@ -154,6 +236,7 @@ public static class IngestBenchmark
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await AnalyticsSchema.EnsureAsync(connection, AnalyticsSchema.Postgres, CancellationToken.None);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         for (var start = 0; start < rows.Count; start += BatchRecords)
         {
@@ -179,7 +262,7 @@ public static class IngestBenchmark
             await transaction.CommitAsync();
         }
         var elapsed = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  yardstick: PostgreSQL binary COPY from memory: {rows.Count / elapsed:N0} rows/s ({elapsed:0.00} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  yardstick: PostgreSQL binary COPY from memory: {rows.Count / elapsed:N0} rows/s ({elapsed:0.00} s; CPU s of this process {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.00})"));
         return rows.Count / elapsed;
     }
 

@@ -5,7 +5,6 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingPipeline.Analytics.Stores;
-using StreamingPipeline.Events;
 using StreamingPipeline.Processing;
 
 namespace StreamingPipeline.Analytics.Ingestion;
@@ -36,6 +35,10 @@ public sealed class AnalyticsIngester
         {
             throw new ArgumentException("A batch needs at least one record and a positive delay.", nameof(options));
         }
+        if (options.PartitionDiscoveryInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The partition discovery interval must be positive.", nameof(options));
+        }
         _store = store;
         _options = options;
         _clients = new ProcessingOptions
@@ -60,6 +63,12 @@ public sealed class AnalyticsIngester
 
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // The topic's partition count as last discovered (written by discovery, read by the consume loop).
+    private int _topicPartitions;
+
+    // Batches handed to the writer and not yet committed (the consume loop holds a due batch while this is not 0).
+    private int _batchesInFlight;
+
     /// <summary>
     /// Opens the store, resumes from its offsets and ingests until <paramref name="cancellationToken"/> is cancelled;
     /// then commits what was consumed and returns (with <see cref="IngestOptions.StopAtEnd"/>, also once caught up). Throws <see cref="ProcessingConfigurationException"/> when the topic
@@ -81,19 +90,50 @@ public sealed class AnalyticsIngester
 
     private async Task RunCoreAsync(CancellationToken cancellationToken)
     {
+        // The DLQ producer's InitTransactions is a few round trips to the transaction coordinator: it runs while the
+        // store opens and the consumer starts fetching, instead of before them.
+        var dlqReady = Task.Run(CreateDlqProducer, CancellationToken.None);
+        try
+        {
+            await RunWithDlqAsync(dlqReady, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // A failed start is reported by RunWithDlqAsync; the producer, if it came up, is closed either way.
+            await ((Task)dlqReady).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (dlqReady.IsCompletedSuccessfully)
+            {
+                dlqReady.Result.Dispose();
+            }
+        }
+    }
+
+    private async Task RunWithDlqAsync(Task<IProducer<byte[], byte[]>> dlqReady, CancellationToken cancellationToken)
+    {
         await _store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var partitions = await Task.Run(ResolvePartitions, cancellationToken).ConfigureAwait(false);
+        using var admin = new AdminClientBuilder(ClientConfigs.Admin(_clients)).SetLogHandler((_, _) => { }).Build();
+        var partitions = await Task.Run(() => ResolvePartitions(admin), cancellationToken).ConfigureAwait(false);
         var stored = await _store.ReadOffsetsAsync(_options.Topic, cancellationToken).ConfigureAwait(false);
-        using var dlq = await Task.Run(CreateDlqProducer, cancellationToken).ConfigureAwait(false);
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(ClientConfigs.RestoreConsumer(_clients))
+        var consumerConfig = ClientConfigs.RestoreConsumer(_clients);
+        // The topic is known; marshalling its name for every record is wasted work on the hot path.
+        consumerConfig.ConsumeResultFields = "timestamp,headers";
+        // Reading a backlog is bound by fetch round trips, not CPU: librdkafka keeps one fetch in flight per broker,
+        // and 1 MiB per partition (its default) is ~5,000 events. 8 MiB takes a backlog in an eighth of the trips. When
+        // its local queue is full librdkafka pauses fetching for fetch.queue.backoff.ms (1 s by default), longer than
+        // the writer takes to drain it; a short pause keeps the queue from running dry. --config overrides both.
+        SetUnlessGiven(consumerConfig, "max.partition.fetch.bytes", "8388608");
+        SetUnlessGiven(consumerConfig, "fetch.queue.backoff.ms", "20");
+        using var consumer = new ConsumerBuilder<byte[], ParsedValue>(consumerConfig)
+            .SetValueDeserializer(ParsingDeserializer.Instance)
             .SetLogHandler((_, message) => _logger.LogDebug("consumer: {Facility} {Message}", message.Facility, message.Message))
             .Build();
-        var assignment = partitions
-            .Select(p => new TopicPartitionOffset(_options.Topic, p, stored.TryGetValue(p, out var next) ? new Offset(next) : Offset.Beginning))
-            .ToList();
-        consumer.Assign(assignment);
+        var assignment = partitions.Select(p => StartAt(p, stored)).ToList();
+        // Incremental from the start, so partitions found later are added the same way without touching these.
+        consumer.IncrementalAssign(assignment);
+        var dlq = await dlqReady.WaitAsync(cancellationToken).ConfigureAwait(false);
         Partitions = partitions;
         Metrics.SetAssigned(partitions.Count);
+        Volatile.Write(ref _topicPartitions, partitions.Count);
         _logger.LogInformation("ingesting {Topic} partitions {Partitions} into {Store} from {Offsets}", _options.Topic,
             string.Join(",", partitions), _store.Description, string.Join(",", assignment.Select(a => a.Offset.IsSpecial ? "beginning" : a.Offset.Value.ToString(CultureInfo.InvariantCulture))));
         _started.TrySetResult();
@@ -101,28 +141,49 @@ public sealed class AnalyticsIngester
         // Two batches in flight at most: one committing, one filling.
         var batches = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var discovering = _options.Partitions is null
+            ? DiscoverPartitionsAsync(admin, stop.Token)
+            : Task.CompletedTask;
         var consuming = Task.Factory.StartNew(
-            () => ConsumeLoop(consumer, assignment.Select(a => a.TopicPartition).ToList(), batches.Writer, stop.Token),
+            () => ConsumeLoop(consumer, assignment.Select(a => a.TopicPartition).ToList(), stored, batches.Writer, stop.Token),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             // Batches consumed before a stop are still committed: the store never sees half a batch either way.
             await foreach (var batch in batches.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
-                await CommitAsync(batch, dlq).ConfigureAwait(false);
+                try
+                {
+                    await CommitAsync(batch, dlq).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _batchesInFlight);
+                }
             }
         }
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
             await consuming.ConfigureAwait(false);
+            await discovering.ConfigureAwait(false);
             consumer.Close();
         }
     }
 
-    private List<int> ResolvePartitions()
+    private void SetUnlessGiven(ConsumerConfig config, string key, string value)
     {
-        using var admin = new AdminClientBuilder(ClientConfigs.Admin(_clients)).SetLogHandler((_, _) => { }).Build();
+        if (!_options.ClientConfig.ContainsKey(key))
+        {
+            config.Set(key, value);
+        }
+    }
+
+    private TopicPartitionOffset StartAt(int partition, IReadOnlyDictionary<int, long> stored) =>
+        new(_options.Topic, partition, stored.TryGetValue(partition, out var next) ? new Offset(next) : Offset.Beginning);
+
+    private List<int> ResolvePartitions(IAdminClient admin)
+    {
         var count = TopicCheck.Partitions(admin, _options.Topic, _options.RequestTimeout);
         if (_options.Partitions is not { } requested)
         {
@@ -136,6 +197,39 @@ public sealed class AnalyticsIngester
             }
         }
         return requested.Distinct().Order().ToList();
+    }
+
+    /// <summary>
+    /// Reads the topic's partition count every <see cref="IngestOptions.PartitionDiscoveryInterval"/> for the consume
+    /// loop, which assigns the new partitions itself (the consumer is not shared between threads). Kafka partitions are
+    /// only ever added, so a larger count is all there is to notice. A failed look-up (broker briefly away) is retried
+    /// at the next tick: discovery is never a reason to stop ingesting.
+    /// </summary>
+    private async Task DiscoverPartitionsAsync(IAdminClient admin, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.PartitionDiscoveryInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    var count = await Task.Run(() => TopicCheck.Partitions(admin, _options.Topic, _options.RequestTimeout), stop).ConfigureAwait(false);
+                    if (count > Volatile.Read(ref _topicPartitions))
+                    {
+                        Volatile.Write(ref _topicPartitions, count);
+                    }
+                }
+                catch (ProcessingConfigurationException ex)
+                {
+                    _logger.LogDebug("partition discovery: {Message}", ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     private IProducer<byte[], byte[]> CreateDlqProducer()
@@ -157,7 +251,12 @@ public sealed class AnalyticsIngester
         }
     }
 
-    private void ConsumeLoop(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, ChannelWriter<IngestBatch> batches, CancellationToken stop)
+    private void ConsumeLoop(
+        IConsumer<byte[], ParsedValue> consumer,
+        List<TopicPartition> partitions,
+        IReadOnlyDictionary<int, long> stored,
+        ChannelWriter<IngestBatch> batches,
+        CancellationToken stop)
     {
         Exception? failure = null;
         try
@@ -168,8 +267,13 @@ public sealed class AnalyticsIngester
             var atEnd = new HashSet<int>();
             while (!stop.IsCancellationRequested)
             {
+                if (Volatile.Read(ref _topicPartitions) > partitions.Count)
+                {
+                    AssignAdded(consumer, partitions, stored);
+                }
                 var now = Environment.TickCount64;
-                var wait = batch.RecordCount == 0 ? 100 : (int)Math.Clamp(batchDeadline - now, 0, 100);
+                // Past the deadline with the writer still busy the batch keeps filling; look again soon.
+                var wait = batch.RecordCount == 0 ? 100 : now >= batchDeadline ? 2 : (int)Math.Min(batchDeadline - now, 100);
                 var result = consumer.Consume(wait);
                 if (result is { IsPartitionEOF: true })
                 {
@@ -195,7 +299,10 @@ public sealed class AnalyticsIngester
                     Metrics.AddConsumed(1);
                 }
                 now = Environment.TickCount64;
-                if (batch.RecordCount > 0 && (batch.RecordCount >= _options.MaxBatchRecords || now >= batchDeadline))
+                // A due batch goes when the writer is free: handed earlier it would only wait in the channel, while here
+                // it keeps growing, so a busy writer commits fewer, larger batches and each event still lands as early.
+                if (batch.RecordCount > 0 &&
+                    (batch.RecordCount >= _options.MaxBatchRecords || (now >= batchDeadline && Volatile.Read(ref _batchesInFlight) == 0)))
                 {
                     Hand(batches, batch, stop);
                     batch = new IngestBatch(_options.Topic);
@@ -226,18 +333,31 @@ public sealed class AnalyticsIngester
         }
     }
 
-    private static void Hand(ChannelWriter<IngestBatch> batches, IngestBatch batch, CancellationToken stop)
+    /// <summary>Assigns the partitions discovery found beyond <paramref name="partitions"/>, from their stored offsets or the beginning.</summary>
+    private void AssignAdded(IConsumer<byte[], ParsedValue> consumer, List<TopicPartition> partitions, IReadOnlyDictionary<int, long> stored)
     {
+        var count = Volatile.Read(ref _topicPartitions);
+        var added = Enumerable.Range(partitions.Count, count - partitions.Count).Select(p => StartAt(p, stored)).ToList();
+        consumer.IncrementalAssign(added);
+        partitions.AddRange(added.Select(a => a.TopicPartition));
+        Partitions = partitions.Select(p => p.Partition.Value).ToList();
+        Metrics.SetAssigned(partitions.Count);
+        _logger.LogInformation("topic {Topic} grew to {Count} partitions; now ingesting {Added} too, from the beginning",
+            _options.Topic, count, string.Join(",", added.Select(a => a.Partition.Value)));
+    }
+
+    private void Hand(ChannelWriter<IngestBatch> batches, IngestBatch batch, CancellationToken stop)
+    {
+        Interlocked.Increment(ref _batchesInFlight);
         if (!batches.TryWrite(batch))
         {
             batches.WriteAsync(batch, stop).AsTask().GetAwaiter().GetResult();
         }
     }
 
-    private static void Add(IngestBatch batch, ConsumeResult<byte[], byte[]> result)
+    private void Add(IngestBatch batch, ConsumeResult<byte[], ParsedValue> result)
     {
-        var value = result.Message.Value;
-        var parsed = UserEventParser.Parse(value ?? []);
+        var (parsed, raw) = result.Message.Value;
         if (parsed.IsValid)
         {
             batch.AddEvent(new IngestedEvent(parsed.Event, result.Partition.Value, result.Offset.Value) { RecordTimestamp = result.Message.Timestamp.UnixTimestampMs });
@@ -246,11 +366,11 @@ public sealed class AnalyticsIngester
         batch.AddDeadLetter(
             new InputRecord
             {
-                Topic = result.Topic,
+                Topic = _options.Topic,
                 Partition = result.Partition.Value,
                 Offset = result.Offset.Value,
                 Key = result.Message.Key,
-                Value = value,
+                Value = raw,
                 Timestamp = result.Message.Timestamp.UnixTimestampMs,
                 Headers = result.Message.Headers,
             },
@@ -259,7 +379,7 @@ public sealed class AnalyticsIngester
     }
 
     /// <summary>The lag over <paramref name="partitions"/>, and whether every partition's position and end were known.</summary>
-    private static (long Lag, bool Measured) Lag(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
+    private static (long Lag, bool Measured) Lag(IConsumer<byte[], ParsedValue> consumer, List<TopicPartition> partitions)
     {
         long lag = 0;
         var measured = true;

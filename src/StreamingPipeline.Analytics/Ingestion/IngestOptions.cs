@@ -12,8 +12,14 @@ public sealed record IngestOptions
     /// <summary>Where records that are not valid events go.</summary>
     public string DlqTopic { get; init; } = "user-events-dlq";
 
-    /// <summary>The partitions this instance ingests; null means every partition of the topic at start.</summary>
+    /// <summary>
+    /// The partitions this instance ingests; null means every partition of the topic, including partitions added while
+    /// it runs (found within <see cref="PartitionDiscoveryInterval"/>).
+    /// </summary>
     public IReadOnlyList<int>? Partitions { get; init; }
+
+    /// <summary>How often an instance that ingests every partition looks for partitions added to the topic.</summary>
+    public TimeSpan PartitionDiscoveryInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>A batch is committed once it holds this many records...</summary>
     public int MaxBatchRecords { get; init; } = 50_000;

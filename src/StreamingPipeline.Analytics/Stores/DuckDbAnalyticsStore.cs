@@ -51,7 +51,7 @@ public sealed class DuckDbAnalyticsStore : IAnalyticsStore
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await AnalyticsSchema.EnsureAsync(connection, AnalyticsSchema.DuckDb, cancellationToken).ConfigureAwait(false);
+            await AnalyticsSchema.EnsureDuckDbAsync(connection, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, null, $"CREATE TEMP TABLE IF NOT EXISTS {StagingTable} AS SELECT * FROM user_events LIMIT 0", cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -147,13 +147,17 @@ public sealed class DuckDbAnalyticsStore : IAnalyticsStore
                 .AppendValue(EventTypes.Name(e.EventType))
                 .AppendValue(e.Page)
                 .AppendValue(e.SessionId)
-                .AppendValue(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp))
+                .AppendValue(UtcTimestamp(e.Timestamp))
                 .AppendValue(row.Partition)
                 .AppendValue(row.Offset)
                 .EndRow();
         }
         appender.Close();
     }
+
+    /// <summary>The UTC wall clock of a Unix-millisecond instant, for the <c>TIMESTAMP</c> column (which holds UTC).</summary>
+    internal static DateTime UtcTimestamp(long unixMilliseconds) =>
+        new(DateTime.UnixEpoch.Ticks + (unixMilliseconds * TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
 
     private async Task FinishAsync(DuckDBConnection connection, DbTransaction transaction, IngestBatch batch, CancellationToken cancellationToken)
     {

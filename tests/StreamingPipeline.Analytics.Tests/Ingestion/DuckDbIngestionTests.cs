@@ -122,6 +122,40 @@ public sealed class DuckDbIngestionTests
         Assert.Equal(ExpectedRows(broker.BootstrapServers, 1), await ReadRowsAsync(after));
     }
 
+    [Fact]
+    public async Task Partitions_added_to_the_topic_while_it_runs_are_ingested_without_a_restart()
+    {
+        await using var broker = await TestBroker.StartAsync(b => b.WithTopic(Topic, 2).WithTopic(Dlq, 1));
+        using var dir = new TempDirectory();
+        await using var store = new DuckDbAnalyticsStore(dir.Combine("analytics.duckdb"));
+        var ingester = new AnalyticsIngester(store, Options(broker) with { PartitionDiscoveryInterval = TimeSpan.FromMilliseconds(200) });
+        using var stop = new CancellationTokenSource();
+        var run = ingester.RunAsync(stop.Token);
+        await ProduceTransactionAsync(broker.BootstrapServers, "writer", Enumerable.Range(0, 20).Select(n => (n % 2, Json(Event(n)))), commit: true);
+        await Eventually.TrueAsync(() => run.IsFaulted || ingester.Metrics.Inserted >= 20, "the first events are stored", Timeout);
+        Assert.Equal([0, 1], ingester.Partitions);
+
+        using (var admin = new AdminClientBuilder(broker.AdminConfig()).Build())
+        {
+            await admin.CreatePartitionsAsync([new Confluent.Kafka.Admin.PartitionsSpecification { Topic = Topic, IncreaseTo = 4 }]);
+        }
+        // Likely written before the ingester noticed the new partitions: discovery must start them at their beginning.
+        await ProduceTransactionAsync(broker.BootstrapServers, "writer", Enumerable.Range(20, 40).Select(n => (n % 4, Json(Event(n)))), commit: true);
+        await Eventually.TrueAsync(() => run.IsFaulted || ingester.Metrics.Inserted >= 60, "the events of the added partitions are stored", Timeout);
+        Assert.Equal([0, 1, 2, 3], ingester.Partitions);
+        Assert.Equal(4, ingester.Metrics.AssignedPartitions);
+
+        await using (var reader = await store.OpenReaderAsync(CancellationToken.None))
+        {
+            Assert.Equal(ExpectedRows(broker.BootstrapServers, 4), await ReadRowsAsync(reader));
+            var ends = KafkaClients.ReadAllBytes(broker.BootstrapServers, Topic, 4, IsolationLevel.ReadCommitted).GroupBy(r => r.Partition.Value).ToDictionary(g => g.Key, g => g.Max(r => r.Offset.Value) + 1);
+            Assert.Equal(ends, await ReadOffsetsAsync(reader));
+        }
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(0, ingester.Metrics.Duplicates);
+    }
+
     private static IngestOptions Options(TestBroker broker) => new()
     {
         BootstrapServers = broker.BootstrapServers,

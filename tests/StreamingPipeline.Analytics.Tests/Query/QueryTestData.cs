@@ -20,7 +20,7 @@ internal static class QueryTestData
     public const string DuckDbInsert = """
         INSERT INTO user_events
         SELECT ('00000000-0000-0000-0000-' || lpad(i::VARCHAR, 12, '0'))::UUID, 'user-' || (i // 40), {0},
-               '/page/' || (i % 7), 'session-' || (i // 20), TIMESTAMPTZ '2026-12-02 10:00:00+00' + to_seconds(7 * i),
+               '/page/' || (i % 7), 'session-' || (i // 20), TIMESTAMP '2026-12-02 10:00:00' + to_seconds(7 * i),
                (i % 8)::INTEGER, i
         FROM range({1}) AS t(i)
         """;
