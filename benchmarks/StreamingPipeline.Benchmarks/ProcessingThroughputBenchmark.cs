@@ -240,10 +240,10 @@ public static class ProcessingThroughputBenchmark
             var latency = await MeasureLatencyAsync(bootstrap, output, partitions, fresh, latencyRate, latencySeconds);
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"append→visible latency at {latencyRate}/s: {latency}"));
         }
-        await StopAsync(process);
+        notes.Add(await StopAsync(process));
         if (state == "rocksdb")
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"state on disk after a clean stop: {DirectoryBytes(stateDirectory) / 1048576.0:N1} MiB in {stateDirectory}"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"state on disk after the stop: {DirectoryBytes(stateDirectory) / 1048576.0:N1} MiB in {stateDirectory}"));
             var warm = await MeasureRestartAsync(arguments, committed, fresh, bootstrap);
             notes.Add($"restart with its state kept: {warm}");
             Directory.Delete(stateDirectory, recursive: true);
@@ -366,12 +366,23 @@ public static class ProcessingThroughputBenchmark
         }
     }
 
-    private static async Task StopAsync(ChildProcess process)
+    /// <summary>SIGINT and the wait for a clean exit; returns how long the stop took, or why it was not clean (then the job is killed and the run goes on).</summary>
+    private static async Task<string> StopAsync(ChildProcess process)
     {
+        var stopping = Stopwatch.StartNew();
         await process.InterruptAsync();
-        if (await process.WaitForExitAsync(TimeSpan.FromSeconds(60)) != 0)
+        try
         {
-            throw new InvalidOperationException($"the job did not stop cleanly\n{process.Transcript}");
+            var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(120));
+            return exitCode == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"stopped {stopping.Elapsed.TotalSeconds:0.0} s after SIGINT")
+                : $"exited with {exitCode} after SIGINT";
+        }
+        catch (TimeoutException)
+        {
+            await process.KillAsync();
+            var tail = string.Join('\n', process.Transcript.Split('\n').Where(l => !l.Contains("in=", StringComparison.Ordinal)).TakeLast(15));
+            return $"did not exit within 120 s of SIGINT (killed); its log ends:\n{tail}";
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -22,57 +24,189 @@ public static class UserEventParser
     /// <summary>Parses <paramref name="utf8"/>, rejecting records longer than <paramref name="maxRecordBytes"/>.</summary>
     public static EventParseResult Parse(ReadOnlySpan<byte> utf8, int maxRecordBytes = UserEventLimits.MaxRecordBytes)
     {
+        var fields = new FieldReader(keyFieldsOnly: false);
+        var rejection = Read(utf8, maxRecordBytes, ref fields, out var field);
+        return rejection == EventRejection.None
+            ? EventParseResult.Valid(fields.ToEvent())
+            : EventParseResult.Rejected(rejection, field);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="utf8"/> exactly as <see cref="Parse"/> does (same rejection and field for every
+    /// input) but extracts only eventId, userId (its UTF-8 bytes) and timestamp, without allocating for a valid
+    /// record whose strings carry no escapes: for a job that keys on those and passes the record's bytes on untouched.
+    /// </summary>
+    public static EventKeyFields ParseKeyFields(ReadOnlySpan<byte> utf8, int maxRecordBytes = UserEventLimits.MaxRecordBytes)
+    {
+        if (utf8.Length <= maxRecordBytes && Utf8.IsValid(utf8)
+            && CanonicalForm.TryRead(utf8, out var eventId, out var userIdStart, out var userIdLength, out var timestamp))
+        {
+            return new EventKeyFields(eventId, utf8.Slice(userIdStart, userIdLength), timestamp);
+        }
+        var fields = new FieldReader(keyFieldsOnly: true);
+        var rejection = Read(utf8, maxRecordBytes, ref fields, out var field);
+        return rejection == EventRejection.None
+            ? new EventKeyFields(fields.EventId, fields.UserIdUtf8(utf8), fields.Timestamp)
+            : new EventKeyFields(rejection, field);
+    }
+
+    private static EventRejection Read(ReadOnlySpan<byte> utf8, int maxRecordBytes, ref FieldReader fields, out EventField field)
+    {
+        field = EventField.None;
         if (utf8.Length > maxRecordBytes)
         {
-            return EventParseResult.Rejected(EventRejection.RecordTooLarge);
+            return EventRejection.RecordTooLarge;
         }
         if (!Utf8.IsValid(utf8))
         {
-            return EventParseResult.Rejected(EventRejection.NotUtf8);
+            return EventRejection.NotUtf8;
         }
         try
         {
-            return ParseJson(utf8);
+            return ReadJson(utf8, ref fields, out field);
         }
         catch (JsonException)
         {
-            return EventParseResult.Rejected(EventRejection.NotJson);
+            field = EventField.None;
+            return EventRejection.NotJson;
         }
         catch (InvalidOperationException)
         {
             // Utf8JsonReader raises this when a \uD800-style escape does not decode to a Unicode scalar.
-            return EventParseResult.Rejected(EventRejection.NotUtf8);
+            field = EventField.None;
+            return EventRejection.NotUtf8;
         }
     }
 
-    private static EventParseResult ParseJson(ReadOnlySpan<byte> utf8)
+    private static EventRejection ReadJson(ReadOnlySpan<byte> utf8, ref FieldReader fields, out EventField field)
     {
+        field = EventField.None;
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         if (!reader.Read())
         {
-            return EventParseResult.Rejected(EventRejection.NotJson);
+            return EventRejection.NotJson;
         }
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             reader.Skip();
-            return ExpectEnd(ref reader, EventParseResult.Rejected(EventRejection.NotObject));
+            return ExpectEnd(ref reader, EventRejection.NotObject);
         }
 
-        var fields = new FieldReader();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var field = Identify(ref reader);
+            var name = Identify(ref reader);
             reader.Read();
-            fields.Read(field, ref reader);
+            fields.Read(name, ref reader);
         }
         // The loop ends at the object's end (or the reader threw on broken syntax).
-        return ExpectEnd(ref reader, fields.Result());
+        var rejection = ExpectEnd(ref reader, EventRejection.None);
+        return rejection == EventRejection.None ? fields.Check(out field) : rejection;
     }
 
-    private static EventParseResult ExpectEnd(ref Utf8JsonReader reader, EventParseResult result)
+    private static EventRejection ExpectEnd(ref Utf8JsonReader reader, EventRejection result)
     {
         // Anything after the root value makes the reader throw, which the caller turns into not_json.
-        return reader.Read() ? EventParseResult.Rejected(EventRejection.NotJson) : result;
+        return reader.Read() ? EventRejection.NotJson : result;
+    }
+
+    /// <summary>
+    /// The serializer's own layout (<see cref="UserEventSerializer"/>: fixed field order, no whitespace, no escapes),
+    /// checked byte by byte in a fraction of the JSON reader's time. It accepts only records that are valid events for
+    /// <see cref="Parse"/> too (each check below is the reader's check for that exact shape); anything else, valid or
+    /// not, is left to the reader, so the verdicts stay the reader's.
+    /// </summary>
+    private static class CanonicalForm
+    {
+        private const int UuidLength = 36;
+
+        // What ends a plain JSON string: its closing quote, an escape, or a control character (which JSON forbids raw).
+        private static readonly SearchValues<byte> StringStops = SearchValues.Create(
+            [(byte)'"', (byte)'\\', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
+
+        /// <summary>Reads a record in the canonical layout; the userId is at [<paramref name="userIdStart"/>, + <paramref name="userIdLength"/>).</summary>
+        public static bool TryRead(ReadOnlySpan<byte> utf8, out Guid eventId, out int userIdStart, out int userIdLength, out long timestamp)
+        {
+            (userIdStart, userIdLength, timestamp) = (0, 0, 0);
+            var rest = utf8;
+            if (!Skip(ref rest, "{\"eventId\":\""u8)
+                || rest.Length < UuidLength
+                || !Utf8Parser.TryParse(rest[..UuidLength], out eventId, out var consumed, 'D')
+                || consumed != UuidLength)
+            {
+                eventId = default;
+                return false;
+            }
+            rest = rest[UuidLength..];
+            if (!Skip(ref rest, "\",\"userId\":\""u8))
+            {
+                return false;
+            }
+            userIdStart = utf8.Length - rest.Length;
+            if (!TakeString(ref rest, out userIdLength)
+                || userIdLength is 0 or > UserEventLimits.MaxIdBytes
+                || !Skip(ref rest, ",\"eventType\":\""u8)
+                || !TakeEventType(ref rest)
+                || !Skip(ref rest, ",\"page\":\""u8)
+                || !TakeString(ref rest, out var pageLength)
+                || pageLength > UserEventLimits.MaxPageBytes
+                || !Skip(ref rest, ",\"sessionId\":\""u8)
+                || !TakeString(ref rest, out var sessionIdLength)
+                || sessionIdLength is 0 or > UserEventLimits.MaxIdBytes
+                || !Skip(ref rest, ",\"timestamp\":"u8)
+                || !TakeTimestamp(ref rest, out timestamp)
+                || !rest.SequenceEqual("}"u8))
+            {
+                return false;
+            }
+            return true;
+        }
+
+        private static bool TakeEventType(ref ReadOnlySpan<byte> rest)
+        {
+            var start = rest;
+            return TakeString(ref rest, out var length) && EventTypes.TryParse(start[..length], out _);
+        }
+
+        private static bool Skip(ref ReadOnlySpan<byte> rest, ReadOnlySpan<byte> literal)
+        {
+            if (!rest.StartsWith(literal))
+            {
+                return false;
+            }
+            rest = rest[literal.Length..];
+            return true;
+        }
+
+        /// <summary>A string without escapes or control characters up to its closing quote, which is consumed too.</summary>
+        private static bool TakeString(ref ReadOnlySpan<byte> rest, out int length)
+        {
+            length = rest.IndexOfAny(StringStops);
+            if (length < 0 || rest[length] != (byte)'"')
+            {
+                return false;
+            }
+            rest = rest[(length + 1)..];
+            return true;
+        }
+
+        /// <summary>A positive integer without leading zeros, sign, fraction or exponent, in the accepted range.</summary>
+        private static bool TakeTimestamp(ref ReadOnlySpan<byte> rest, out long timestamp)
+        {
+            timestamp = 0;
+            var digits = 0;
+            while (digits < rest.Length && digits < 14 && (uint)(rest[digits] - '0') <= 9)
+            {
+                timestamp = (timestamp * 10) + (rest[digits] - '0');
+                digits++;
+            }
+            if (digits is 0 or 14 || rest[0] == (byte)'0'
+                || timestamp < UserEventLimits.MinTimestamp || timestamp >= UserEventLimits.MaxTimestampExclusive)
+            {
+                return false;
+            }
+            rest = rest[digits..];
+            return true;
+        }
     }
 
     private static EventField Identify(ref Utf8JsonReader reader)
@@ -115,11 +249,19 @@ public static class UserEventParser
         return reader.ValueTextEquals("timestamp"u8) ? EventField.Timestamp : EventField.None;
     }
 
-    /// <summary>Collects field values and remembers the first field-level problem, in document order.</summary>
-    private ref struct FieldReader
+    /// <summary>
+    /// Collects field values and remembers the first field-level problem, in document order. With keyFieldsOnly it
+    /// checks page and sessionId without decoding them and keeps userId as a position in the record (or, when
+    /// escaped, its unescaped UTF-8 bytes): the checks, and so the rejections, are the same in both modes.
+    /// </summary>
+    private ref struct FieldReader(bool keyFieldsOnly)
     {
+        private readonly bool _keyFieldsOnly = keyFieldsOnly;
         private Guid _eventId;
         private string? _userId;
+        private int _userIdStart;
+        private int _userIdLength;
+        private byte[]? _userIdUnescaped;
         private EventType _eventType;
         private string? _page;
         private string? _sessionId;
@@ -163,7 +305,7 @@ public static class UserEventParser
                     ReadEventType(ref reader);
                     break;
                 case EventField.UserId:
-                    _userId = ReadString(ref reader, field, UserEventLimits.MaxIdBytes, allowEmpty: false);
+                    _userId = ReadString(ref reader, field, UserEventLimits.MaxIdBytes, allowEmpty: false, keep: true);
                     break;
                 case EventField.SessionId:
                     _sessionId = ReadString(ref reader, field, UserEventLimits.MaxIdBytes, allowEmpty: false);
@@ -176,21 +318,34 @@ public static class UserEventParser
             }
         }
 
-        public readonly EventParseResult Result()
+        public readonly Guid EventId => _eventId;
+
+        public readonly long Timestamp => _timestamp;
+
+        /// <summary>The first field-level problem, else a missing field, else none.</summary>
+        public readonly EventRejection Check(out EventField field)
         {
             if (_rejection != EventRejection.None)
             {
-                return EventParseResult.Rejected(_rejection, _rejectedField);
+                field = _rejectedField;
+                return _rejection;
             }
-            for (var field = EventField.EventId; field <= EventField.Timestamp; field++)
+            for (field = EventField.EventId; field <= EventField.Timestamp; field++)
             {
                 if ((_seen & (1 << (int)field)) == 0)
                 {
-                    return EventParseResult.Rejected(EventRejection.MissingField, field);
+                    return EventRejection.MissingField;
                 }
             }
-            return EventParseResult.Valid(new UserEvent(_eventId, _userId!, _eventType, _page!, _sessionId!, _timestamp));
+            field = EventField.None;
+            return EventRejection.None;
         }
+
+        public readonly UserEvent ToEvent() => new(_eventId, _userId!, _eventType, _page!, _sessionId!, _timestamp);
+
+        /// <summary>userId's UTF-8 bytes (key-fields mode): a slice of the record unless it was escaped.</summary>
+        public readonly ReadOnlySpan<byte> UserIdUtf8(ReadOnlySpan<byte> record) =>
+            _userIdUnescaped ?? record.Slice(_userIdStart, _userIdLength);
 
         private void Reject(EventRejection rejection, EventField field)
         {
@@ -236,12 +391,17 @@ public static class UserEventParser
             }
         }
 
-        private string? ReadString(ref Utf8JsonReader reader, EventField field, int maxBytes, bool allowEmpty)
+        /// <summary>
+        /// Checks a string field's length; returns its value unless in key-fields mode, where only userId
+        /// (<paramref name="keep"/>) is remembered, as a position or as unescaped bytes.
+        /// </summary>
+        private string? ReadString(ref Utf8JsonReader reader, EventField field, int maxBytes, bool allowEmpty, bool keep = false)
         {
-            string value;
+            string? value;
             int byteCount;
             if (reader.ValueIsEscaped)
             {
+                // Rare: decode in both modes, so an escape that is not a Unicode scalar is rejected the same way.
                 value = reader.GetString()!;
                 byteCount = Encoding.UTF8.GetByteCount(value);
             }
@@ -254,7 +414,7 @@ public static class UserEventParser
                     Reject(EventRejection.OversizedField, field);
                     return null;
                 }
-                value = byteCount == 0 ? "" : Encoding.UTF8.GetString(reader.ValueSpan);
+                value = _keyFieldsOnly ? null : byteCount == 0 ? "" : Encoding.UTF8.GetString(reader.ValueSpan);
             }
             if (byteCount == 0 && !allowEmpty)
             {
@@ -264,6 +424,23 @@ public static class UserEventParser
             if (byteCount > maxBytes)
             {
                 Reject(EventRejection.OversizedField, field);
+                return null;
+            }
+            if (_keyFieldsOnly)
+            {
+                if (keep)
+                {
+                    if (value is not null)
+                    {
+                        _userIdUnescaped = Encoding.UTF8.GetBytes(value);
+                    }
+                    else
+                    {
+                        // A string token starts at its opening quote; the record is one segment, so this is its offset.
+                        _userIdStart = checked((int)reader.TokenStartIndex + 1);
+                        _userIdLength = byteCount;
+                    }
+                }
                 return null;
             }
             return value;

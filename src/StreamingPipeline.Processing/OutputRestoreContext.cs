@@ -5,14 +5,14 @@ using Confluent.Kafka.Admin;
 namespace StreamingPipeline.Processing;
 
 /// <summary>
-/// Reads one output partition with read_committed for a task's restore. Its clients are created on first use, so a
-/// task that restores nothing (forward) costs nothing.
+/// Reads one output partition with read_committed for a task's restore. Offsets are listed through the instance's
+/// shared admin client (<paramref name="admin"/>, created on first use); the consumer is this context's own, created
+/// only when there is something to read, so a task that restores nothing (forward, or state already current) opens none.
 /// </summary>
-internal sealed class OutputRestoreContext(ProcessingOptions options, int partition) : IRestoreContext, IDisposable
+internal sealed class OutputRestoreContext(ProcessingOptions options, int partition, Func<IAdminClient> admin) : IRestoreContext, IDisposable
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private readonly TopicPartition _partition = new(options.OutputTopic, partition);
-    private IAdminClient? _admin;
     private IConsumer<byte[], byte[]>? _consumer;
 
     /// <summary>How long to wait for another instance's open transaction on the partition to end (commit or time out).</summary>
@@ -81,7 +81,6 @@ internal sealed class OutputRestoreContext(ProcessingOptions options, int partit
     {
         _consumer?.Close();
         _consumer?.Dispose();
-        _admin?.Dispose();
     }
 
     private async IAsyncEnumerable<RestoreRecord> ReadRangeAsync(long from, long end, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -132,8 +131,7 @@ internal sealed class OutputRestoreContext(ProcessingOptions options, int partit
 
     private async Task<long> ListOffsetAsync(OffsetSpec spec, IsolationLevel isolation, CancellationToken cancellationToken)
     {
-        _admin ??= new AdminClientBuilder(ClientConfigs.Admin(options)).Build();
-        var result = await _admin.ListOffsetsAsync(
+        var result = await admin().ListOffsetsAsync(
             [new TopicPartitionOffsetSpec { TopicPartition = _partition, OffsetSpec = spec }],
             new ListOffsetsOptions { IsolationLevel = isolation, RequestTimeout = options.RequestTimeout });
         cancellationToken.ThrowIfCancellationRequested();

@@ -20,6 +20,8 @@ public sealed class StreamProcessor
     private readonly ILogger _logger;
     private readonly Dictionary<int, PartitionTaskRunner> _runners = [];
     private readonly Dictionary<int, List<ConsumeResult<byte[], byte[]>>> _batch = [];
+    // One admin client lists offsets for every task's restore (it is thread-safe); one per task cost a client start each.
+    private readonly Lazy<IAdminClient> _restoreAdmin;
     private IProducer<byte[], byte[]>? _producer;
     private IConsumer<byte[], byte[]>? _consumer;
     private CancellationToken _stopping;
@@ -37,6 +39,7 @@ public sealed class StreamProcessor
         _loggers = loggers;
         _logger = loggers.CreateLogger("StreamingPipeline.Processing." + job.Name);
         TransactionalId = $"{options.GroupId}-{options.InstanceId ?? Guid.NewGuid().ToString("N")}";
+        _restoreAdmin = new Lazy<IAdminClient>(() => new AdminClientBuilder(ClientConfigs.Admin(options)).Build(), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The live counters.</summary>
@@ -105,6 +108,10 @@ public sealed class StreamProcessor
             DisposeTasks(_runners.Keys.ToList());
             _producer?.Dispose();
             _consumer = null;
+            if (_restoreAdmin.IsValueCreated)
+            {
+                _restoreAdmin.Value.Dispose();
+            }
         }
     }
 
@@ -480,6 +487,14 @@ public sealed class StreamProcessor
     private void RestoreAll(List<PartitionTaskRunner> runners)
     {
         var started = Stopwatch.GetTimestamp();
+        // A restore blocks a pool thread while it opens its state and reads its partition; with the pool's default of
+        // one thread per core the tasks would queue behind each other (seconds even when nothing is to be read).
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        var wanted = runners.Count + Environment.ProcessorCount;
+        if (workers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, completionPorts);
+        }
         // Restores read different partitions: they run in parallel.
         Task.WhenAll(runners.Select(RestoreAsync)).GetAwaiter().GetResult();
         if (runners.Count > 0)
@@ -492,7 +507,7 @@ public sealed class StreamProcessor
     {
         await Task.Yield();
         var started = Stopwatch.GetTimestamp();
-        using var restore = new OutputRestoreContext(_options, runner.Context.Partition);
+        using var restore = new OutputRestoreContext(_options, runner.Context.Partition, () => _restoreAdmin.Value);
         await runner.Task.RestoreAsync(restore, _stopping);
         runner.Metrics.SetRestore(Stopwatch.GetElapsedTime(started));
     }

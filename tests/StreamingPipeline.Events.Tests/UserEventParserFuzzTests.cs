@@ -99,7 +99,7 @@ public class UserEventParserFuzzTests
     private static bool AssertParsesOrRejects(ReadOnlySpan<byte> bytes)
     {
         // Any exception fails the test; a valid result must survive a serialize-parse round trip.
-        var result = UserEventParser.Parse(bytes);
+        var result = KeyFieldsAgreement.Parse(bytes);
         if (!result.IsValid)
         {
             Assert.NotEqual(EventRejection.None, result.Rejection);

@@ -15,7 +15,8 @@ public class UserEventParserTests
         string timestamp = "1764000000000") =>
         $$"""{"eventId":{{eventId}},"userId":{{userId}},"eventType":{{eventType}},"page":{{page}},"sessionId":{{sessionId}},"timestamp":{{timestamp}}}""";
 
-    private static EventParseResult Parse(string json) => UserEventParser.Parse(Encoding.UTF8.GetBytes(json));
+    // Every case here also checks that the key-fields parser (the dedup job's) agrees with the full one.
+    private static EventParseResult Parse(string json) => KeyFieldsAgreement.Parse(Encoding.UTF8.GetBytes(json));
 
     [Fact]
     public void AValidEventParsesToItsFields()
@@ -54,7 +55,7 @@ public class UserEventParserTests
         bytes[at] = 0xC3;
         bytes[at + 1] = 0x28;
 
-        AssertRejected(UserEventParser.Parse(bytes), EventRejection.NotUtf8, EventField.None);
+        AssertRejected(KeyFieldsAgreement.Parse(bytes), EventRejection.NotUtf8, EventField.None);
     }
 
     [Fact]
@@ -261,8 +262,8 @@ public class UserEventParserTests
         AssertRejected(Parse(json), EventRejection.RecordTooLarge, EventField.None);
 
         var bytes = Encoding.UTF8.GetBytes(Json());
-        AssertRejected(UserEventParser.Parse(bytes, maxRecordBytes: bytes.Length - 1), EventRejection.RecordTooLarge, EventField.None);
-        Assert.True(UserEventParser.Parse(bytes, maxRecordBytes: bytes.Length).IsValid);
+        AssertRejected(KeyFieldsAgreement.Parse(bytes, maxRecordBytes: bytes.Length - 1), EventRejection.RecordTooLarge, EventField.None);
+        Assert.True(KeyFieldsAgreement.Parse(bytes, maxRecordBytes: bytes.Length).IsValid);
     }
 
     [Fact]

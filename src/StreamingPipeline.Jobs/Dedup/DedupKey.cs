@@ -28,20 +28,33 @@ public static class DedupKey
     /// <summary>Writes the key into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns its length.</summary>
     public static int Write(DedupKeyFormat format, Guid eventId, string userId, Span<byte> destination)
     {
+        Span<byte> userIdUtf8 = stackalloc byte[UserEventLimits.MaxIdBytes];
+        var length = Encoding.UTF8.GetBytes(userId, userIdUtf8);
+        return Write(format, eventId, userIdUtf8[..length], destination);
+    }
+
+    /// <summary>
+    /// Writes the key of an event whose userId is given as its UTF-8 bytes (at most <see cref="UserEventLimits.MaxIdBytes"/>)
+    /// into <paramref name="destination"/> (at least <see cref="MaxLength"/> bytes) and returns its length.
+    /// </summary>
+    public static int Write(DedupKeyFormat format, Guid eventId, ReadOnlySpan<byte> userIdUtf8, Span<byte> destination)
+    {
         switch (format)
         {
             case DedupKeyFormat.Text:
                 eventId.TryFormat(destination, out var written, "D");
-                return written + Encoding.UTF8.GetBytes(userId, destination[written..]);
+                userIdUtf8.CopyTo(destination[written..]);
+                return written + userIdUtf8.Length;
             case DedupKeyFormat.Binary:
                 eventId.TryWriteBytes(destination, bigEndian: true, out _);
-                return 16 + Encoding.UTF8.GetBytes(userId, destination[16..]);
+                userIdUtf8.CopyTo(destination[16..]);
+                return 16 + userIdUtf8.Length;
             case DedupKeyFormat.Hash96:
                 Span<byte> exact = stackalloc byte[16 + UserEventLimits.MaxIdBytes];
                 eventId.TryWriteBytes(exact, bigEndian: true, out _);
-                var length = 16 + Encoding.UTF8.GetBytes(userId, exact[16..]);
+                userIdUtf8.CopyTo(exact[16..]);
                 Span<byte> hash = stackalloc byte[16];
-                XxHash128.Hash(exact[..length], hash);
+                XxHash128.Hash(exact[..(16 + userIdUtf8.Length)], hash);
                 hash[..HashBytes].CopyTo(destination);
                 return HashBytes;
             default:

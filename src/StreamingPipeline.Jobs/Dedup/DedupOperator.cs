@@ -6,7 +6,7 @@ namespace StreamingPipeline.Jobs.Dedup;
 /// The dedup decision over a <see cref="IBucketStateStore"/>, with no I/O of its own. An event is a duplicate
 /// iff its (eventId, userId) is remembered in a retained bucket. Stream time is the largest timestamp among
 /// PASSED events only, so the state is a pure function of the output: replaying the output through
-/// <see cref="ApplyPassed"/> rebuilds exactly what <see cref="Decide"/> built. Changes stay staged in the store
+/// <see cref="ApplyPassed(Guid, ReadOnlySpan{byte}, long)"/> rebuilds exactly what <see cref="Decide(Guid, ReadOnlySpan{byte}, long)"/> built. Changes stay staged in the store
 /// until <see cref="Commit"/>; <see cref="Abort"/> returns to the last commit. One task, one thread.
 /// </summary>
 public sealed class DedupOperator
@@ -37,7 +37,18 @@ public sealed class DedupOperator
     public DedupDecision Decide(Guid eventId, string userId, long timestampMs)
     {
         Span<byte> key = stackalloc byte[DedupKey.MaxLength];
-        key = key[..DedupKey.Write(_keyFormat, eventId, userId, key)];
+        return Decide(key[..DedupKey.Write(_keyFormat, eventId, userId, key)], timestampMs);
+    }
+
+    /// <summary>Decides whether the event (its userId as UTF-8 bytes) passes, and stages what a pass changes.</summary>
+    public DedupDecision Decide(Guid eventId, ReadOnlySpan<byte> userIdUtf8, long timestampMs)
+    {
+        Span<byte> key = stackalloc byte[DedupKey.MaxLength];
+        return Decide(key[..DedupKey.Write(_keyFormat, eventId, userIdUtf8, key)], timestampMs);
+    }
+
+    private DedupDecision Decide(ReadOnlySpan<byte> key, long timestampMs)
+    {
         if (_store.TryGetBucket(key, out var bucket) && bucket >= _firstRetainedBucket)
         {
             return DedupDecision.Duplicate;
@@ -47,12 +58,23 @@ public sealed class DedupOperator
 
     /// <summary>
     /// Applies an event known to have passed (read back from the output): the same rule as a pass in
-    /// <see cref="Decide"/>, and harmless when the event is already applied.
+    /// <see cref="Decide(Guid, ReadOnlySpan{byte}, long)"/>, and harmless when the event is already applied.
     /// </summary>
     public void ApplyPassed(Guid eventId, string userId, long timestampMs)
     {
         Span<byte> key = stackalloc byte[DedupKey.MaxLength];
-        key = key[..DedupKey.Write(_keyFormat, eventId, userId, key)];
+        ApplyPassed(key[..DedupKey.Write(_keyFormat, eventId, userId, key)], timestampMs);
+    }
+
+    /// <summary><see cref="ApplyPassed(Guid, string, long)"/> with the userId as UTF-8 bytes.</summary>
+    public void ApplyPassed(Guid eventId, ReadOnlySpan<byte> userIdUtf8, long timestampMs)
+    {
+        Span<byte> key = stackalloc byte[DedupKey.MaxLength];
+        ApplyPassed(key[..DedupKey.Write(_keyFormat, eventId, userIdUtf8, key)], timestampMs);
+    }
+
+    private void ApplyPassed(ReadOnlySpan<byte> key, long timestampMs)
+    {
         if (_store.TryGetBucket(key, out var bucket) && bucket >= _firstRetainedBucket)
         {
             // Already remembered (an overlap with the checkpoint): stream time still moves as in the original run.

@@ -43,4 +43,20 @@ public sealed class DedupKeyTests
         Assert.Equal(16 + Events.UserEventLimits.MaxIdBytes, Key(DedupKeyFormat.Binary, EventId, userId).Length);
         Assert.Equal(DedupKey.HashBytes, Key(DedupKeyFormat.Hash96, EventId, userId).Length);
     }
+
+    [Theory]
+    [InlineData(DedupKeyFormat.Hash96)]
+    [InlineData(DedupKeyFormat.Binary)]
+    [InlineData(DedupKeyFormat.Text)]
+    public void A_userId_given_as_utf8_bytes_makes_the_same_key_as_the_string(DedupKeyFormat format)
+    {
+        // The job keys from the record's bytes; keys already on disk were written from the decoded string.
+        Span<byte> buffer = stackalloc byte[DedupKey.MaxLength];
+        foreach (var userId in new[] { "u-000042", "é-ü-✓", new string('x', Events.UserEventLimits.MaxIdBytes) })
+        {
+            var fromBytes = buffer[..DedupKey.Write(format, EventId, Encoding.UTF8.GetBytes(userId), buffer)].ToArray();
+
+            Assert.Equal(Key(format, EventId, userId), fromBytes);
+        }
+    }
 }

@@ -1,0 +1,26 @@
+using System.Text;
+
+namespace StreamingPipeline.Events.Tests;
+
+/// <summary>
+/// Parses with <see cref="UserEventParser.Parse"/> and asserts that <see cref="UserEventParser.ParseKeyFields"/> gives the
+/// same verdict (rejection, field, one-line reason) and, for a valid event, the same eventId, userId bytes and timestamp.
+/// </summary>
+internal static class KeyFieldsAgreement
+{
+    public static EventParseResult Parse(ReadOnlySpan<byte> utf8, int maxRecordBytes = UserEventLimits.MaxRecordBytes)
+    {
+        var full = UserEventParser.Parse(utf8, maxRecordBytes);
+        var keys = UserEventParser.ParseKeyFields(utf8, maxRecordBytes);
+        Assert.Equal(full.Rejection, keys.Rejection);
+        Assert.Equal(full.Field, keys.Field);
+        Assert.Equal(full.ToString(), keys.ToString());
+        if (full.IsValid)
+        {
+            Assert.Equal(full.Event.EventId, keys.EventId);
+            Assert.Equal(full.Event.Timestamp, keys.Timestamp);
+            Assert.Equal(Encoding.UTF8.GetBytes(full.Event.UserId), keys.UserIdUtf8.ToArray());
+        }
+        return full;
+    }
+}
