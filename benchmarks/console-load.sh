@@ -14,9 +14,13 @@ warmup=${3:-20}
 cli=(dotnet "$PWD/artifacts/cli/pipeline.dll")
 dir=$(mktemp -d /tmp/console-load.XXXXXX)
 pids=()
+# SIGTERM, not SIGINT: a non-interactive shell starts background jobs with SIGINT ignored.
 cleanup() {
-  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # In reverse start order, each waited for: the clients stop while the broker still answers, the broker last.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   rm -rf "$dir"
 }
 trap cleanup EXIT

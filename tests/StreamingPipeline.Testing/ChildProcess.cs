@@ -177,6 +177,12 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>SIGINT, as Ctrl+C sends: the process should stop cleanly; wait with <see cref="WaitForExitAsync"/>.</summary>
     public Task InterruptAsync() => SignalAsync("INT");
 
+    /// <summary>
+    /// SIGTERM, as a service manager stops a process: the same clean stop as Ctrl+C, but one that a harness started from
+    /// a non-interactive shell's background job can still deliver (such a job inherits SIGINT as ignored, and so do its children).
+    /// </summary>
+    public Task TerminateAsync() => SignalAsync("TERM");
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
