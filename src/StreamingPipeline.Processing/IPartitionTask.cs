@@ -29,6 +29,14 @@ public interface IPartitionTask : IAsyncDisposable
     void OnAborted();
 
     /// <summary>
+    /// Called on the processing thread about once a second while no transaction is open (everything processed is
+    /// committed): a task that defers work past its commits finishes it here, so an idle input does not leave it pending.
+    /// </summary>
+    void OnIdle()
+    {
+    }
+
+    /// <summary>
     /// Sizes of the task's committed state, for the metrics; null when it keeps none. Called on the processing thread
     /// between batches, about once a second.
     /// </summary>

@@ -94,6 +94,7 @@ public sealed class StreamProcessor
                 }
                 if (lagUpdated.ElapsedMilliseconds >= 1000)
                 {
+                    NotifyIdle();
                     UpdateLag();
                     lagUpdated.Restart();
                 }
@@ -527,6 +528,28 @@ public sealed class StreamProcessor
                 {
                     _logger.LogError(ex, "partition {Partition}: disposing the task failed", partition);
                 }
+            }
+        }
+    }
+
+    /// <summary>Lets each task finish deferred work (<see cref="IPartitionTask.OnIdle"/>) when no transaction is open.</summary>
+    private void NotifyIdle()
+    {
+        if (_inTransaction)
+        {
+            return;
+        }
+        foreach (var (partition, runner) in _runners.ToList())
+        {
+            try
+            {
+                runner.Task.OnIdle();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // As after a commit: Kafka holds what was committed, and a restore catches the local state up.
+                _logger.LogError(ex, "partition {Partition}: deferred state work failed; rebuilding its task", partition);
+                RecreateTask(partition);
             }
         }
     }

@@ -152,6 +152,16 @@ internal sealed partial class DedupTask : IPartitionTask
         }
     }
 
+    /// <summary>An idle input: the committed passes still staged are written now rather than at the next commit.</summary>
+    public void OnIdle()
+    {
+        if (_unwrittenOffset is { } unwritten && !_processedSinceCommit
+            && System.Diagnostics.Stopwatch.GetElapsedTime(_lastWrite) >= StateWriteInterval)
+        {
+            WriteState(unwritten);
+        }
+    }
+
     public void OnAborted()
     {
         _unwrittenOffset = null;
