@@ -110,23 +110,7 @@ public static class MetricsOverheadBenchmark
         await using var process = ChildProcess.StartPipeline(arguments);
         using var scraper = metricsOn ? new Scraper(new Uri($"http://127.0.0.1:{metricsPort}/metrics"), TimeSpan.FromMilliseconds(scrapeMs)) : null;
         var started = Stopwatch.StartNew();
-        var (firstCommitAt, committedAtFirst, cpuAtFirst) = (TimeSpan.Zero, 0L, TimeSpan.Zero);
-        while (true)
-        {
-            var total = committed.Total();
-            if (total > 0 && firstCommitAt == TimeSpan.Zero)
-            {
-                (firstCommitAt, committedAtFirst, cpuAtFirst) = (started.Elapsed, total, process.TotalProcessorTime);
-            }
-            if (total >= events)
-            {
-                break;
-            }
-            Fail(process, started, $"{name} committed only {total} of {events}");
-            await Task.Delay(100);
-        }
-        var doneAt = started.Elapsed;
-        var cpuAtEnd = process.TotalProcessorTime;
+        var (firstCommitAt, committedAtFirst, cpuAtFirst, doneAt, cpuAtEnd) = await WaitForWholeInputAsync(committed, process, started, events, name);
         var loadAverage = load.Stop();
         var scrapes = scraper is null ? null : await scraper.StopAsync();
         // The cost of one scrape, measured where the job's own work does not drown it: caught up and idle, its CPU

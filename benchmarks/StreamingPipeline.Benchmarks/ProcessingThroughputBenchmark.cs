@@ -203,23 +203,7 @@ public static class ProcessingThroughputBenchmark
         var notes = new List<string>();
         await using var process = ChildProcess.StartPipeline(arguments);
         var started = Stopwatch.StartNew();
-        var (firstCommitAt, committedAtFirst, cpuAtFirst) = (TimeSpan.Zero, 0L, TimeSpan.Zero);
-        while (true)
-        {
-            var total = committed.Total();
-            if (total > 0 && firstCommitAt == TimeSpan.Zero)
-            {
-                (firstCommitAt, committedAtFirst, cpuAtFirst) = (started.Elapsed, total, process.TotalProcessorTime);
-            }
-            if (total >= events)
-            {
-                break;
-            }
-            Fail(process, started, $"{name} committed only {total} of {events}");
-            await Task.Delay(100);
-        }
-        var doneAt = started.Elapsed;
-        var cpuAtEnd = process.TotalProcessorTime;
+        var (firstCommitAt, committedAtFirst, cpuAtFirst, doneAt, cpuAtEnd) = await WaitForWholeInputAsync(committed, process, started, events, name);
         var rss = PeakRss(process.Id);
         var loadAverage = load.Stop();
         notes.Add(string.Create(CultureInfo.InvariantCulture,
@@ -363,6 +347,29 @@ public static class ProcessingThroughputBenchmark
         if (started.Elapsed > RunTimeout)
         {
             throw new TimeoutException($"{what} within {RunTimeout}\n{process.Transcript}");
+        }
+    }
+
+    /// <summary>When a job's group first committed and when its commits covered the whole input, with the job's CPU at each.</summary>
+    internal readonly record struct CommitSpan(TimeSpan FirstCommitAt, long CommittedAtFirst, TimeSpan CpuAtFirst, TimeSpan DoneAt, TimeSpan CpuAtEnd);
+
+    /// <summary>Polls the job's committed offsets every 100 ms until they cover <paramref name="events"/> records; fails if the job exits or runs out of time.</summary>
+    internal static async Task<CommitSpan> WaitForWholeInputAsync(CommittedOffsetsReader committed, ChildProcess process, Stopwatch started, long events, string name)
+    {
+        var (firstCommitAt, committedAtFirst, cpuAtFirst) = (TimeSpan.Zero, 0L, TimeSpan.Zero);
+        while (true)
+        {
+            var total = committed.Total();
+            if (total > 0 && firstCommitAt == TimeSpan.Zero)
+            {
+                (firstCommitAt, committedAtFirst, cpuAtFirst) = (started.Elapsed, total, process.TotalProcessorTime);
+            }
+            if (total >= events)
+            {
+                return new CommitSpan(firstCommitAt, committedAtFirst, cpuAtFirst, started.Elapsed, process.TotalProcessorTime);
+            }
+            Fail(process, started, $"{name} committed only {total} of {events}");
+            await Task.Delay(100);
         }
     }
 
