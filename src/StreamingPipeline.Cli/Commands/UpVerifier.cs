@@ -88,8 +88,9 @@ internal static class UpVerifier
 
     private static async Task<(long Rows, long Distinct)> CountAsync(IQueryStore store, long eventTimeStartMs, CancellationToken cancellationToken)
     {
+        // A TIMESTAMP literal, not to_timestamp(): on DuckDB a TIMESTAMPTZ bound converts every row, and this runs every second.
         var result = await store.ExecuteAsync(string.Create(CultureInfo.InvariantCulture,
-            $"select count(*), count(distinct eventId) from user_events where \"timestamp\" >= to_timestamp({eventTimeStartMs} / 1000.0)"),
+            $"select count(*), count(distinct eventId) from user_events where \"timestamp\" >= {SqlLiterals.UtcTimestamp(DateTimeOffset.FromUnixTimeMilliseconds(eventTimeStartMs))}"),
             new QueryLimits { Timeout = TimeSpan.FromSeconds(60) }, cancellationToken);
         var row = result.Rows.Single();
         return (Convert.ToInt64(row[0], CultureInfo.InvariantCulture), Convert.ToInt64(row[1], CultureInfo.InvariantCulture));

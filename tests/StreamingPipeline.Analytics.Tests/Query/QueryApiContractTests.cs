@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -182,6 +183,18 @@ public abstract class QueryApiContractTests : IAsyncLifetime
         var purchasers = QueryTestData.Events().Where(e => e.EventType == "purchase").Select(e => e.UserId).Distinct().Count();
         Assert.Equal((long[])[users, users, purchasers], Rows(body).Single().Select(v => v.GetInt64()).ToArray());
         Assert.True(purchasers < users);
+    }
+
+    [Fact]
+    public async Task A_utc_timestamp_literal_bounds_exactly_the_events_from_that_instant_on()
+    {
+        // Event 100's own instant is included, one microsecond later it is not: no zone shift, no lost precision.
+        var at = new DateTimeOffset(QueryTestData.Start.AddSeconds(7 * 100));
+        var from = await Store.ExecuteAsync($"select count(*) from user_events where \"timestamp\" >= {SqlLiterals.UtcTimestamp(at)}", QueryLimits.Default, CancellationToken.None);
+        var after = await Store.ExecuteAsync($"select count(*) from user_events where \"timestamp\" >= {SqlLiterals.UtcTimestamp(at.AddTicks(10))}", QueryLimits.Default, CancellationToken.None);
+
+        Assert.Equal((long)QueryTestData.Rows - 100, Convert.ToInt64(from.Rows.Single()[0], CultureInfo.InvariantCulture));
+        Assert.Equal((long)QueryTestData.Rows - 101, Convert.ToInt64(after.Rows.Single()[0], CultureInfo.InvariantCulture));
     }
 
     [Fact]
