@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 using StreamingPipeline.Analytics.Query;
 
@@ -32,6 +33,45 @@ public sealed class PostgresQueryApiTests(PostgresQueryFixture fixture) : QueryA
         Assert.Equal(PostgresQueryStore.ReaderRole, role.Rows.Single()[0]);
         Assert.Equal(QueryErrorCodes.AccessDenied, copy.ErrorCode);
         Assert.Equal(QueryErrorCodes.AccessDenied, largeObject.ErrorCode);
+    }
+
+    [Fact]
+    public async Task Queries_run_with_at_least_the_minimum_work_mem_and_a_larger_configured_value_is_kept()
+    {
+        await using (var connection = new NpgsqlConnection(fixture.Server.ConnectionString()))
+        {
+            await connection.OpenAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = "DROP DATABASE IF EXISTS roomy";
+            await create.ExecuteNonQueryAsync();
+            create.CommandText = "CREATE DATABASE roomy";
+            await create.ExecuteNonQueryAsync();
+            create.CommandText = "ALTER DATABASE roomy SET work_mem = '1GB'";
+            await create.ExecuteNonQueryAsync();
+        }
+        await using var roomy = await PostgresQueryStore.OpenAsync(fixture.Server.ConnectionString("roomy"), CancellationToken.None);
+
+        var raised = await Store.ExecuteAsync("select current_setting('work_mem')", QueryLimits.Default, CancellationToken.None);
+        var kept = await roomy.ExecuteAsync("select current_setting('work_mem')", QueryLimits.Default, CancellationToken.None);
+
+        Assert.Equal(PostgresQueryStore.MinimumWorkMem, raised.Rows.Single()[0]);
+        Assert.Equal("1GB", kept.Rows.Single()[0]);
+    }
+
+    [Fact]
+    public async Task The_planner_knows_how_few_hour_buckets_there_are()
+    {
+        // The schema's statistics on date_trunc: without them the estimate is one group per distinct timestamp (2,000).
+        await using var connection = new NpgsqlConnection(fixture.Server.ConnectionString());
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = """explain (format json) select date_trunc('hour', "timestamp"), count(*) from user_events group by 1""";
+        using var plan = JsonDocument.Parse((string)(await explain.ExecuteScalarAsync())!);
+
+        var estimate = plan.RootElement[0].GetProperty("Plan").GetProperty("Plan Rows").GetDouble();
+
+        // 2,000 events 7 s apart span 4 hours.
+        Assert.InRange(estimate, 1, 20);
     }
 
     [Fact]
