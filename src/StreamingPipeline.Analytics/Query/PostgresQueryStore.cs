@@ -16,17 +16,6 @@ public sealed class PostgresQueryStore : IQueryStore
     /// <summary>The role queries run as when the connection's user is a superuser.</summary>
     public const string ReaderRole = "pipeline_query_reader";
 
-    /// <summary>
-    /// The least <c>work_mem</c> a query runs with. PostgreSQL's default (4 MB) makes the analytics shapes spill their
-    /// sorts and hash tables to disk (a per-user hash aggregate, the per-hour sorts behind <c>count(distinct)</c>).
-    /// It is per sort or hash node and per parallel worker, so with the API's few concurrent queries the worst case
-    /// stays in the low gigabytes; a server or role already configured higher keeps its own value.
-    /// </summary>
-    public const string MinimumWorkMem = "64MB";
-
-    // Raises, never lowers: the transaction-local value only applies when the configured one is smaller.
-    private const string RaiseWorkMem = $" SELECT set_config('work_mem', '{MinimumWorkMem}', true) WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('{MinimumWorkMem}');";
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _switchRole;
 
@@ -98,8 +87,7 @@ public sealed class PostgresQueryStore : IQueryStore
             {
                 var milliseconds = Math.Max(1, (long)limits.Timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
                 setup.CommandText = "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = " + milliseconds
-                    + "; SET LOCAL standard_conforming_strings = on; SET LOCAL TimeZone = 'UTC';" + (_switchRole ? $" SET LOCAL ROLE {ReaderRole};" : "")
-                    + RaiseWorkMem;
+                    + "; SET LOCAL standard_conforming_strings = on; SET LOCAL TimeZone = 'UTC';" + (_switchRole ? $" SET LOCAL ROLE {ReaderRole};" : "");
                 await setup.ExecuteNonQueryAsync(linked.Token).ConfigureAwait(false);
             }
             await using var command = connection.CreateCommand();

@@ -36,29 +36,6 @@ public sealed class PostgresQueryApiTests(PostgresQueryFixture fixture) : QueryA
     }
 
     [Fact]
-    public async Task Queries_run_with_at_least_the_minimum_work_mem_and_a_larger_configured_value_is_kept()
-    {
-        await using (var connection = new NpgsqlConnection(fixture.Server.ConnectionString()))
-        {
-            await connection.OpenAsync();
-            await using var create = connection.CreateCommand();
-            create.CommandText = "DROP DATABASE IF EXISTS roomy";
-            await create.ExecuteNonQueryAsync();
-            create.CommandText = "CREATE DATABASE roomy";
-            await create.ExecuteNonQueryAsync();
-            create.CommandText = "ALTER DATABASE roomy SET work_mem = '1GB'";
-            await create.ExecuteNonQueryAsync();
-        }
-        await using var roomy = await PostgresQueryStore.OpenAsync(fixture.Server.ConnectionString("roomy"), CancellationToken.None);
-
-        var raised = await Store.ExecuteAsync("select current_setting('work_mem')", QueryLimits.Default, CancellationToken.None);
-        var kept = await roomy.ExecuteAsync("select current_setting('work_mem')", QueryLimits.Default, CancellationToken.None);
-
-        Assert.Equal(PostgresQueryStore.MinimumWorkMem, raised.Rows.Single()[0]);
-        Assert.Equal("1GB", kept.Rows.Single()[0]);
-    }
-
-    [Fact]
     public async Task The_planner_knows_how_few_hour_buckets_there_are()
     {
         // The schema's statistics on date_trunc: without them the estimate is one group per distinct timestamp (2,000).
