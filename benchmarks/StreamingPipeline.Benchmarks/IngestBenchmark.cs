@@ -309,6 +309,9 @@ public static class IngestBenchmark
         return result;
     }
 
+    /// <summary>A yardstick row: the event as .NET values and where it was read from.</summary>
+    private readonly record struct IngestedEvent(UserEvent Event, int Partition, long Offset);
+
     private static async Task<string> CreateDatabaseAsync(PostgresServer server, string name)
     {
         await using var connection = new NpgsqlConnection(server.ConnectionString());
