@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
-using DuckDBAppender = DuckDB.NET.Native.DuckDBAppender;
 using StreamingPipeline.Analytics.Ingestion;
 using StreamingPipeline.Events;
+using DuckDBAppender = DuckDB.NET.Native.DuckDBAppender;
 
 namespace StreamingPipeline.Analytics.Stores;
 
