@@ -54,6 +54,11 @@ public static class IngestBenchmark
             Console.WriteLine("variant " + variant);
             ConsumeOnly(broker, count, parse: false, variant);
         }
+        // The ingester's own cost without a database: a store that takes each batch and keeps nothing.
+        for (var i = 0; i < int.Parse(Environment.GetEnvironmentVariable("BENCH_INGEST_NULL_STORE") ?? "0", CultureInfo.InvariantCulture); i++)
+        {
+            await IngestAsync(broker, new DiscardingStore(), count);
+        }
         if (Environment.GetEnvironmentVariable("BENCH_CONSUMER_ONLY") is not null)
         {
             return 0;
@@ -158,9 +163,11 @@ public static class IngestBenchmark
             FetchWaitMaxMs = 100,
             ConsumeResultFields = "timestamp,headers",
         };
-        foreach (var pair in extra.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        // Settings as key=value pairs joined by '&' (values may hold commas, e.g. consume.result.fields lists).
+        foreach (var pair in extra.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
-            config.Set(pair.Split('=')[0], pair.Split('=')[1]);
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            config.Set(pair[..eq], pair[(eq + 1)..]);
         }
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
         var cpu = Cpu(broker);
@@ -308,6 +315,24 @@ public static class IngestBenchmark
         await run;
         return result;
     }
+
+    /// <summary>A store that commits every batch instantly and keeps nothing: the ingester's read side and batching alone.</summary>
+    private sealed class DiscardingStore : IAnalyticsStore
+    {
+        public string Description => "nothing (batches discarded)";
+
+        public Task OpenAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<IReadOnlyDictionary<int, long>> ReadOffsetsAsync(string topic, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<int, long>>(new Dictionary<int, long>());
+
+        public Task<BatchOutcome> CommitAsync(IngestBatch batch, CancellationToken cancellationToken) => Task.FromResult(new BatchOutcome(batch.EventCount, 0));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>A yardstick row: the event as .NET values and where it was read from.</summary>
+    private readonly record struct IngestedEvent(UserEvent Event, int Partition, long Offset);
 
     private static async Task<string> CreateDatabaseAsync(PostgresServer server, string name)
     {

@@ -18,7 +18,8 @@ namespace StreamingPipeline.Benchmarks;
 /// its group's first commit to the commit that covers the whole input, so process start, group join and restore are
 /// not in it (they are measured separately for the restore). Afterwards, on the RocksDB dedup: state bytes on disk,
 /// restart times with the state kept and with the state directory deleted (a full rebuild from the output), and the
-/// append→visible latency at a steady rate.
+/// append→visible latency at a steady rate. Every job's output is counted against the exact expectation (the RocksDB
+/// run's latency and restart events, appended to the shared input, included); a mismatch makes the benchmark exit 1.
 /// <c>processing [--events N] [--users N] [--duplicates S] [--malformed S] [--partitions N] [--commit-interval MS]
 /// [--latency-rate N] [--latency-seconds N] [--jobs yardstick,forward,rocksdb,memory]</c>
 /// </summary>
@@ -55,15 +56,18 @@ public static class ProcessingThroughputBenchmark
             $"preloaded {summary.TotalRecords:N0} records ({summary.Events:N0} events, {summary.Duplicates:N0} re-sends, {summary.Malformed:N0} malformed; dedup output expected in [{summary.ExpectedDedupOutput.Min:N0}, {summary.ExpectedDedupOutput.Max:N0}]) in {preload.Elapsed.TotalSeconds:0.0} s"));
 
         Console.WriteLine($"input topic holds {EndOffsetsTotal(bootstrap, Input, partitions):N0} records");
+        // Output topics, groups and transactional ids are this invocation's own: a job left running by an earlier,
+        // interrupted invocation cannot join this one's group or write into its outputs even if its broker's port is reused.
+        var runId = Guid.NewGuid().ToString("N")[..8];
         var results = new List<RunResult>();
         foreach (var job in jobs)
         {
             var run = job switch
             {
                 "yardstick" => await RunYardstickAsync(bootstrap, partitions, events, commitMs),
-                "forward" => await RunJobAsync(bootstrap, directory, partitions, events, commitMs, "forward", "memory", summary, latencyRate, latencySeconds),
-                "memory" => await RunJobAsync(bootstrap, directory, partitions, events, commitMs, "dedup", "memory", summary, latencyRate, latencySeconds),
-                "rocksdb" => await RunJobAsync(bootstrap, directory, partitions, events, commitMs, "dedup", "rocksdb", summary, latencyRate, latencySeconds),
+                "forward" => await RunJobAsync(bootstrap, directory, runId, partitions, events, commitMs, "forward", "memory", summary, latencyRate, latencySeconds),
+                "memory" => await RunJobAsync(bootstrap, directory, runId, partitions, events, commitMs, "dedup", "memory", summary, latencyRate, latencySeconds),
+                "rocksdb" => await RunJobAsync(bootstrap, directory, runId, partitions, events, commitMs, "dedup", "rocksdb", summary, latencyRate, latencySeconds),
                 _ => throw new ArgumentException($"unknown job {job} (yardstick, forward, memory, rocksdb)"),
             };
             results.Add(run);
@@ -89,7 +93,12 @@ public static class ProcessingThroughputBenchmark
                 Console.WriteLine($"- {note}");
             }
         }
-        return 0;
+        var wrong = results.Where(r => r.Mismatch is not null).ToList();
+        foreach (var r in wrong)
+        {
+            Console.Error.WriteLine($"OUTPUT MISMATCH in {r.Name}: {r.Mismatch}");
+        }
+        return wrong.Count == 0 ? 0 : 1;
     }
 
     internal static async Task<GeneratorSummary> PreloadAsync(string bootstrap, long events, int users, double duplicates, double malformed)
@@ -184,12 +193,16 @@ public static class ProcessingThroughputBenchmark
     }
 
     /// <summary>Runs `pipeline <paramref name="job"/>` over the whole input and, for RocksDB, the restore and latency measurements.</summary>
-    private static async Task<RunResult> RunJobAsync(string bootstrap, TempDirectory directory, int partitions, long events, int commitMs, string job, string state, GeneratorSummary summary, int latencyRate, int latencySeconds)
+    private static async Task<RunResult> RunJobAsync(string bootstrap, TempDirectory directory, string runId, int partitions, long events, int commitMs, string job, string state, GeneratorSummary summary, int latencyRate, int latencySeconds)
     {
         var name = job == "forward" ? "forward" : $"dedup-{state}";
-        var output = $"bench-out-{name}";
-        var dlq = $"bench-dlq-{name}";
-        var group = $"bench-{name}";
+        var output = $"bench-out-{name}-{runId}";
+        var dlq = $"bench-dlq-{name}-{runId}";
+        var group = $"bench-{name}-{runId}";
+        // An earlier RocksDB run appended its latency and restart events to the input: fresh, valid, unique events
+        // that every job reads and a dedup passes, so they count in the input and in the expected output.
+        var inputRecords = EndOffsetsTotal(bootstrap, Input, partitions);
+        var appended = inputRecords - events;
         var stateDirectory = directory.Combine("state-" + name);
         await CreateTopicAsync(bootstrap, output, partitions);
         await CreateTopicAsync(bootstrap, dlq, 1);
@@ -203,20 +216,41 @@ public static class ProcessingThroughputBenchmark
         var notes = new List<string>();
         await using var process = ChildProcess.StartPipeline(arguments);
         var started = Stopwatch.StartNew();
-        var (firstCommitAt, committedAtFirst, cpuAtFirst, doneAt, cpuAtEnd) = await WaitForWholeInputAsync(committed, process, started, events, name);
+        var (firstCommitAt, committedAtFirst, cpuAtFirst, doneAt, cpuAtEnd) = await WaitForWholeInputAsync(committed, process, started, inputRecords, name);
         var rss = PeakRss(process.Id);
         var loadAverage = load.Stop();
         notes.Add(string.Create(CultureInfo.InvariantCulture,
             $"first commit {firstCommitAt.TotalSeconds:0.0} s after start ({committedAtFirst:N0} records in it); whole process: {cpuAtEnd.TotalSeconds:0.0} CPU-s over {doneAt.TotalSeconds:0.0} s"));
+        string? mismatch = null;
         if (job == "dedup")
         {
             var passed = CountCommitted(bootstrap, output, partitions);
             var dead = CountCommitted(bootstrap, dlq, 1);
+            var (min, max) = (summary.ExpectedDedupOutput.Min + appended, summary.ExpectedDedupOutput.Max + appended);
             notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"output {passed:N0} records (expected [{summary.ExpectedDedupOutput.Min:N0}, {summary.ExpectedDedupOutput.Max:N0}]), DLQ {dead:N0} (malformed {summary.Malformed:N0})"));
+                $"output {passed:N0} records (expected [{min:N0}, {max:N0}]: the preload's plus {appended:N0} fresh events appended by earlier runs), DLQ {dead:N0} (malformed {summary.Malformed:N0})"));
+            if (passed < min || passed > max || dead != summary.Malformed)
+            {
+                mismatch = string.Create(CultureInfo.InvariantCulture,
+                    $"output {passed:N0} (expected [{min:N0}, {max:N0}], off by {(passed < min ? passed - min : passed - max):+#,0;-#,0}), DLQ {dead:N0} (expected {summary.Malformed:N0})");
+                notes.Add("**MISMATCH**: " + mismatch);
+            }
+        }
+        else
+        {
+            var forwarded = CountCommitted(bootstrap, output, partitions);
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"output {forwarded:N0} records (expected the input's {inputRecords:N0})"));
+            if (forwarded != inputRecords)
+            {
+                mismatch = string.Create(CultureInfo.InvariantCulture, $"output {forwarded:N0} records, the input {inputRecords:N0}");
+                notes.Add("**MISMATCH**: " + mismatch);
+            }
         }
         var result = new RunResult(
-            $"pipeline {job} --state {state}", events - committedAtFirst, (doneAt - firstCommitAt).TotalSeconds, (cpuAtEnd - cpuAtFirst).TotalSeconds, rss, loadAverage, notes);
+            $"pipeline {job} --state {state}", inputRecords - committedAtFirst, (doneAt - firstCommitAt).TotalSeconds, (cpuAtEnd - cpuAtFirst).TotalSeconds, rss, loadAverage, notes)
+        {
+            Mismatch = mismatch,
+        };
         // Events right after the preloaded ones in event time, so the window still holds all of the preloaded state.
         var fresh = new FreshEvents(partitions, (summary.LastTimestamp ?? 0) + 60_000);
         if (state == "rocksdb")
@@ -481,6 +515,9 @@ public static class ProcessingThroughputBenchmark
     /// <summary>One measured run.</summary>
     private sealed record RunResult(string Name, long Records, double Seconds, double CpuSeconds, long PeakRssBytes, string LoadAverage, List<string> Notes)
     {
+        /// <summary>How the job's output differs from the exact expectation; null when it is exact.</summary>
+        public string? Mismatch { get; init; }
+
         public double RecordsPerSecond => Records / Seconds;
 
         public string Describe() => string.Create(CultureInfo.InvariantCulture,
@@ -533,7 +570,21 @@ public static class ProcessingThroughputBenchmark
             _partitions = Enumerable.Range(0, partitions).Select(p => new TopicPartition(Input, p)).ToList();
         }
 
-        public long Total() => _consumer.Committed(_partitions, TimeSpan.FromSeconds(10)).Sum(o => Math.Max(0, o.Offset.Value));
+        public long Total()
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return _consumer.Committed(_partitions, TimeSpan.FromSeconds(10)).Sum(o => Math.Max(0, o.Offset.Value));
+                }
+                catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_TimedOut && attempt < 6)
+                {
+                    // The fetch waits for stable offsets, and a job committing every 100 ms on a loaded machine can keep
+                    // one pending past the timeout: ask again rather than abandon the run.
+                }
+            }
+        }
 
         public void Dispose() => _consumer.Dispose();
     }

@@ -38,16 +38,41 @@ public static class UserEventParser
     /// </summary>
     public static EventKeyFields ParseKeyFields(ReadOnlySpan<byte> utf8, int maxRecordBytes = UserEventLimits.MaxRecordBytes)
     {
-        if (utf8.Length <= maxRecordBytes && Utf8.IsValid(utf8)
-            && CanonicalForm.TryRead(utf8, out var eventId, out var userIdStart, out var userIdLength, out var timestamp))
+        if (utf8.Length <= maxRecordBytes && Utf8.IsValid(utf8) && CanonicalForm.TryRead(utf8, out var canonical))
         {
-            return new EventKeyFields(eventId, utf8.Slice(userIdStart, userIdLength), timestamp);
+            return new EventKeyFields(canonical.EventId, utf8.Slice(canonical.UserIdStart, canonical.UserIdLength), canonical.Timestamp);
         }
         var fields = new FieldReader(keyFieldsOnly: true);
         var rejection = Read(utf8, maxRecordBytes, ref fields, out var field);
         return rejection == EventRejection.None
             ? new EventKeyFields(fields.EventId, fields.UserIdUtf8(utf8), fields.Timestamp)
             : new EventKeyFields(rejection, field);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="utf8"/> exactly as <see cref="Parse"/> does (same rejection and field for every input)
+    /// and gives every field, the strings as UTF-8 bytes: slices of the record itself when it is in the serializer's
+    /// layout (no allocation), else the full parse's strings encoded again (escaped or reordered records, rare).
+    /// </summary>
+    public static EventFields ParseFields(ReadOnlySpan<byte> utf8, int maxRecordBytes = UserEventLimits.MaxRecordBytes)
+    {
+        if (utf8.Length <= maxRecordBytes && Utf8.IsValid(utf8) && CanonicalForm.TryRead(utf8, out var c))
+        {
+            return new EventFields(
+                c.EventId,
+                utf8.Slice(c.UserIdStart, c.UserIdLength),
+                c.EventType,
+                utf8.Slice(c.PageStart, c.PageLength),
+                utf8.Slice(c.SessionIdStart, c.SessionIdLength),
+                c.Timestamp);
+        }
+        var parsed = Parse(utf8, maxRecordBytes);
+        if (!parsed.IsValid)
+        {
+            return new EventFields(parsed.Rejection, parsed.Field);
+        }
+        var e = parsed.Event;
+        return new EventFields(e.EventId, Encoding.UTF8.GetBytes(e.UserId), e.EventType, Encoding.UTF8.GetBytes(e.Page), Encoding.UTF8.GetBytes(e.SessionId), e.Timestamp);
     }
 
     private static EventRejection Read(ReadOnlySpan<byte> utf8, int maxRecordBytes, ref FieldReader fields, out EventField field)
@@ -123,17 +148,30 @@ public static class UserEventParser
         private static readonly SearchValues<byte> StringStops = SearchValues.Create(
             [(byte)'"', (byte)'\\', 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
 
-        /// <summary>Reads a record in the canonical layout; the userId is at [<paramref name="userIdStart"/>, + <paramref name="userIdLength"/>).</summary>
-        public static bool TryRead(ReadOnlySpan<byte> utf8, out Guid eventId, out int userIdStart, out int userIdLength, out long timestamp)
+        /// <summary>Where a canonical record's fields are: the strings as [start, start + length) of the record.</summary>
+        public struct Fields
         {
-            (userIdStart, userIdLength, timestamp) = (0, 0, 0);
+            public Guid EventId;
+            public int UserIdStart;
+            public int UserIdLength;
+            public EventType EventType;
+            public int PageStart;
+            public int PageLength;
+            public int SessionIdStart;
+            public int SessionIdLength;
+            public long Timestamp;
+        }
+
+        /// <summary>Reads a record in the canonical layout.</summary>
+        public static bool TryRead(ReadOnlySpan<byte> utf8, out Fields fields)
+        {
+            fields = default;
             var rest = utf8;
             if (!Skip(ref rest, "{\"eventId\":\""u8)
                 || rest.Length < UuidLength
-                || !Utf8Parser.TryParse(rest[..UuidLength], out eventId, out var consumed, 'D')
+                || !Utf8Parser.TryParse(rest[..UuidLength], out fields.EventId, out var consumed, 'D')
                 || consumed != UuidLength)
             {
-                eventId = default;
                 return false;
             }
             rest = rest[UuidLength..];
@@ -141,30 +179,35 @@ public static class UserEventParser
             {
                 return false;
             }
-            userIdStart = utf8.Length - rest.Length;
-            if (!TakeString(ref rest, out userIdLength)
-                || userIdLength is 0 or > UserEventLimits.MaxIdBytes
+            fields.UserIdStart = utf8.Length - rest.Length;
+            if (!TakeString(ref rest, out fields.UserIdLength)
+                || fields.UserIdLength is 0 or > UserEventLimits.MaxIdBytes
                 || !Skip(ref rest, ",\"eventType\":\""u8)
-                || !TakeEventType(ref rest)
-                || !Skip(ref rest, ",\"page\":\""u8)
-                || !TakeString(ref rest, out var pageLength)
-                || pageLength > UserEventLimits.MaxPageBytes
-                || !Skip(ref rest, ",\"sessionId\":\""u8)
-                || !TakeString(ref rest, out var sessionIdLength)
-                || sessionIdLength is 0 or > UserEventLimits.MaxIdBytes
-                || !Skip(ref rest, ",\"timestamp\":"u8)
-                || !TakeTimestamp(ref rest, out timestamp)
-                || !rest.SequenceEqual("}"u8))
+                || !TakeEventType(ref rest, out fields.EventType)
+                || !Skip(ref rest, ",\"page\":\""u8))
             {
                 return false;
             }
-            return true;
+            fields.PageStart = utf8.Length - rest.Length;
+            if (!TakeString(ref rest, out fields.PageLength)
+                || fields.PageLength > UserEventLimits.MaxPageBytes
+                || !Skip(ref rest, ",\"sessionId\":\""u8))
+            {
+                return false;
+            }
+            fields.SessionIdStart = utf8.Length - rest.Length;
+            return TakeString(ref rest, out fields.SessionIdLength)
+                && fields.SessionIdLength is not (0 or > UserEventLimits.MaxIdBytes)
+                && Skip(ref rest, ",\"timestamp\":"u8)
+                && TakeTimestamp(ref rest, out fields.Timestamp)
+                && rest.SequenceEqual("}"u8);
         }
 
-        private static bool TakeEventType(ref ReadOnlySpan<byte> rest)
+        private static bool TakeEventType(ref ReadOnlySpan<byte> rest, out EventType type)
         {
             var start = rest;
-            return TakeString(ref rest, out var length) && EventTypes.TryParse(start[..length], out _);
+            type = default;
+            return TakeString(ref rest, out var length) && EventTypes.TryParse(start[..length], out type);
         }
 
         private static bool Skip(ref ReadOnlySpan<byte> rest, ReadOnlySpan<byte> literal)

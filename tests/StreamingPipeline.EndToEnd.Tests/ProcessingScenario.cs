@@ -100,11 +100,11 @@ internal sealed class ProcessingScenario : IAsyncDisposable
         {
             _finished.Add(previous);
         }
-        // Dedup keeps RocksDB state per slot, so a restarted slot catches up from its checkpoint and a partition that
-        // moved rebuilds from the output.
+        // Dedup on RocksDB keeps state per slot, so a restarted slot catches up from its checkpoint and a partition that
+        // moved rebuilds from the output; on memory every task of every (re)start rebuilds from the output.
         var process = ChildProcess.StartPipeline(
             _job == ScenarioJob.Forward ? "forward" : "dedup", "-b", Bootstrap, "--input-topic", Input, "--output-topic", Output, "--dlq-topic", Dlq,
-            "--group-id", Group, "--instance-id", slot, "--state", _job == ScenarioJob.Forward ? "memory" : "rocksdb", "--state-dir", _directory.Combine("state", slot),
+            "--group-id", Group, "--instance-id", slot, "--state", _job == ScenarioJob.Dedup ? "rocksdb" : "memory", "--state-dir", _directory.Combine("state", slot),
             "--commit-interval", "100ms", "--session-timeout", "6s", "--transaction-timeout", "10s", "--stats-interval", "1s");
         _instances[slot] = process;
         return process;

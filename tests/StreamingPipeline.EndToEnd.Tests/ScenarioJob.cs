@@ -8,4 +8,7 @@ public enum ScenarioJob
 
     /// <summary>`pipeline dedup` on RocksDB state: the output is each valid event's first occurrence.</summary>
     Dedup,
+
+    /// <summary>`pipeline dedup --state memory`: as <see cref="Dedup"/>, but every task rebuilds from the output when it starts.</summary>
+    DedupMemory,
 }

@@ -285,6 +285,33 @@ public class UserEventParserTests
         Assert.Equal("missing_field: userId", EventParseResult.Rejected(EventRejection.MissingField, EventField.UserId).ToString());
     }
 
+    [Fact]
+    public void ParseFieldsGivesTheStringsOfASerializedEventAsSlicesOfTheRecord()
+    {
+        var bytes = UserEventSerializer.Serialize(new UserEvent(Guid.Parse(Id), "u-ä1", EventType.AddToCart, "", "s-2", 1764000000001));
+
+        var fields = UserEventParser.ParseFields(bytes);
+
+        Assert.True(fields.IsValid);
+        Assert.True(fields.UserIdUtf8.Overlaps(bytes) && fields.SessionIdUtf8.Overlaps(bytes));
+        Assert.Equal("u-ä1"u8.ToArray(), fields.UserIdUtf8.ToArray());
+        Assert.Equal(0, fields.PageUtf8.Length);
+        Assert.Equal(EventType.AddToCart, fields.EventType);
+    }
+
+    [Fact]
+    public void ParseFieldsUnescapesStringsOfARecordOutsideTheSerializersLayout()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Json(userId: "\"u-\\u00e4\"", page: "\"/a\\/b\""));
+
+        var fields = UserEventParser.ParseFields(bytes);
+
+        Assert.True(fields.IsValid);
+        Assert.Equal("u-ä"u8.ToArray(), fields.UserIdUtf8.ToArray());
+        Assert.Equal("/a/b"u8.ToArray(), fields.PageUtf8.ToArray());
+        Assert.False(fields.UserIdUtf8.Overlaps(bytes));
+    }
+
     private static void AssertRejected(EventParseResult result, EventRejection expected, EventField field)
     {
         Assert.False(result.IsValid);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
@@ -69,6 +70,9 @@ public sealed class AnalyticsIngester
     // Batches handed to the writer and not yet committed (the consume loop holds a due batch while this is not 0).
     private int _batchesInFlight;
 
+    // Committed batches, cleared, for the consume loop to fill again: at most three exist (filling, queued, committing).
+    private readonly ConcurrentQueue<IngestBatch> _freeBatches = new();
+
     /// <summary>
     /// Opens the store, resumes from its offsets and ingests until <paramref name="cancellationToken"/> is cancelled;
     /// then commits what was consumed and returns (with <see cref="IngestOptions.StopAtEnd"/>, also once caught up). Throws <see cref="ProcessingConfigurationException"/> when the topic
@@ -123,8 +127,9 @@ public sealed class AnalyticsIngester
         // the writer takes to drain it; a short pause keeps the queue from running dry. --config overrides both.
         SetUnlessGiven(consumerConfig, "max.partition.fetch.bytes", "8388608");
         SetUnlessGiven(consumerConfig, "fetch.queue.backoff.ms", "20");
+        var values = new ParsingDeserializer();
         using var consumer = new ConsumerBuilder<byte[], ParsedValue>(consumerConfig)
-            .SetValueDeserializer(ParsingDeserializer.Instance)
+            .SetValueDeserializer(values)
             .SetLogHandler((_, message) => _logger.LogDebug("consumer: {Facility} {Message}", message.Facility, message.Message))
             .Build();
         var assignment = partitions.Select(p => StartAt(p, stored)).ToList();
@@ -145,7 +150,7 @@ public sealed class AnalyticsIngester
             ? DiscoverPartitionsAsync(admin, stop.Token)
             : Task.CompletedTask;
         var consuming = Task.Factory.StartNew(
-            () => ConsumeLoop(consumer, assignment.Select(a => a.TopicPartition).ToList(), stored, batches.Writer, stop.Token),
+            () => ConsumeLoop(consumer, values, assignment.Select(a => a.TopicPartition).ToList(), stored, batches.Writer, stop.Token),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
@@ -160,6 +165,8 @@ public sealed class AnalyticsIngester
                 {
                     Interlocked.Decrement(ref _batchesInFlight);
                 }
+                batch.Clear();
+                _freeBatches.Enqueue(batch);
             }
         }
         finally
@@ -253,6 +260,7 @@ public sealed class AnalyticsIngester
 
     private void ConsumeLoop(
         IConsumer<byte[], ParsedValue> consumer,
+        ParsingDeserializer values,
         List<TopicPartition> partitions,
         IReadOnlyDictionary<int, long> stored,
         ChannelWriter<IngestBatch> batches,
@@ -261,7 +269,8 @@ public sealed class AnalyticsIngester
         Exception? failure = null;
         try
         {
-            var batch = new IngestBatch(_options.Topic);
+            var batch = NextBatch();
+            values.Target = batch;
             var batchDeadline = long.MaxValue;
             var nextLag = Environment.TickCount64;
             var atEnd = new HashSet<int>();
@@ -305,7 +314,8 @@ public sealed class AnalyticsIngester
                     (batch.RecordCount >= _options.MaxBatchRecords || (now >= batchDeadline && Volatile.Read(ref _batchesInFlight) == 0)))
                 {
                     Hand(batches, batch, stop);
-                    batch = new IngestBatch(_options.Topic);
+                    batch = NextBatch();
+                    values.Target = batch;
                 }
                 if (now >= nextLag)
                 {
@@ -346,6 +356,8 @@ public sealed class AnalyticsIngester
             _options.Topic, count, string.Join(",", added.Select(a => a.Partition.Value)));
     }
 
+    private IngestBatch NextBatch() => _freeBatches.TryDequeue(out var batch) ? batch : new IngestBatch(_options.Topic);
+
     private void Hand(ChannelWriter<IngestBatch> batches, IngestBatch batch, CancellationToken stop)
     {
         Interlocked.Increment(ref _batchesInFlight);
@@ -357,12 +369,13 @@ public sealed class AnalyticsIngester
 
     private void Add(IngestBatch batch, ConsumeResult<byte[], ParsedValue> result)
     {
-        var (parsed, raw) = result.Message.Value;
-        if (parsed.IsValid)
+        var value = result.Message.Value;
+        if (value.IsEvent)
         {
-            batch.AddEvent(new IngestedEvent(parsed.Event, result.Partition.Value, result.Offset.Value) { RecordTimestamp = result.Message.Timestamp.UnixTimestampMs });
+            batch.AddStaged(result.Partition.Value, result.Offset.Value, result.Message.Timestamp.UnixTimestampMs);
             return;
         }
+        var parsed = value.Result;
         batch.AddDeadLetter(
             new InputRecord
             {
@@ -370,7 +383,7 @@ public sealed class AnalyticsIngester
                 Partition = result.Partition.Value,
                 Offset = result.Offset.Value,
                 Key = result.Message.Key,
-                Value = raw,
+                Value = value.Raw,
                 Timestamp = result.Message.Timestamp.UnixTimestampMs,
                 Headers = result.Message.Headers,
             },

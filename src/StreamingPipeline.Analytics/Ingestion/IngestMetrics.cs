@@ -83,18 +83,18 @@ public sealed class IngestMetrics
         CommitLatency.Record(latencyMs / 1000);
         // A few samples per batch keep the cost flat; which ones does not matter for percentiles over many batches.
         var events = batch.Events;
-        foreach (var ingested in events)
+        foreach (ref readonly var row in events)
         {
-            EndToEnd.Record((committedAtUnixMs - ingested.Event.Timestamp) / 1000.0);
-            if (ingested.RecordTimestamp > 0)
+            EndToEnd.Record((committedAtUnixMs - row.Timestamp) / 1000.0);
+            if (row.RecordTimestamp > 0)
             {
-                Freshness.Record((committedAtUnixMs - ingested.RecordTimestamp) / 1000.0);
+                Freshness.Record((committedAtUnixMs - row.RecordTimestamp) / 1000.0);
             }
         }
-        var step = Math.Max(1, events.Count / 64);
-        for (var i = 0; i < events.Count; i += step)
+        var step = Math.Max(1, events.Length / 64);
+        for (var i = 0; i < events.Length; i += step)
         {
-            _freshness.Add(committedAtUnixMs - events[i].Event.Timestamp);
+            _freshness.Add(committedAtUnixMs - events[i].Timestamp);
         }
     }
 

@@ -3,12 +3,11 @@ using System.Globalization;
 using DuckDB.NET.Data;
 using StreamingPipeline.Analytics.Ingestion;
 using StreamingPipeline.Analytics.Schema;
-using StreamingPipeline.Events;
 
 namespace StreamingPipeline.Analytics.Stores;
 
 /// <summary>
-/// The embedded DuckDB store. Rows go in through DuckDB's appender, straight into <c>user_events</c> inside the batch's
+/// The embedded DuckDB store. Rows go in through DuckDB's appender (<see cref="DuckDbRowAppender"/>), straight into <c>user_events</c> inside the batch's
 /// transaction; only when the primary key rejects a row already stored (rare: the topic is deduplicated upstream) is
 /// the transaction rolled back and the batch loaded again through a staging table with <c>INSERT OR IGNORE</c>.
 /// DuckDB allows one writing process per file: readers in the same process use <see cref="OpenReaderAsync"/>.
@@ -95,32 +94,25 @@ public sealed class DuckDbAnalyticsStore : IAnalyticsStore
         var connection = Connection;
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
-            bool appended;
-            try
-            {
-                Append(connection, "user_events", batch.Events);
-                appended = true;
-            }
-            catch (DuckDBException)
-            {
-                // A primary-key violation: some eventId is already stored. The transaction is void; load again below.
-                appended = false;
-            }
-            if (appended)
+            if (DuckDbRowAppender.TryAppend(connection, "user_events", batch))
             {
                 await FinishAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
-                return new BatchOutcome(batch.Events.Count, 0);
+                return new BatchOutcome(batch.EventCount, 0);
             }
+            // A primary-key violation: some eventId is already stored. The transaction is void; load again below.
             await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using var retry = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, retry, $"DELETE FROM {StagingTable}", cancellationToken).ConfigureAwait(false);
-        Append(connection, StagingTable, batch.Events);
+        if (!DuckDbRowAppender.TryAppend(connection, StagingTable, batch))
+        {
+            throw new InvalidOperationException($"{StagingTable} has no constraint, yet the batch violated one.");
+        }
         var inserted = await ExecuteAsync(connection, retry, $"INSERT OR IGNORE INTO user_events SELECT * FROM {StagingTable}", cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, retry, $"DELETE FROM {StagingTable}", cancellationToken).ConfigureAwait(false);
         await FinishAsync(connection, retry, batch, cancellationToken).ConfigureAwait(false);
-        return new BatchOutcome(inserted, batch.Events.Count - inserted);
+        return new BatchOutcome(inserted, batch.EventCount - inserted);
     }
 
     /// <inheritdoc />
@@ -134,26 +126,6 @@ public sealed class DuckDbAnalyticsStore : IAnalyticsStore
     }
 
     private DuckDBConnection Connection => _connection ?? throw new InvalidOperationException("The store is not open.");
-
-    private static void Append(DuckDBConnection connection, string table, List<IngestedEvent> events)
-    {
-        using var appender = connection.CreateAppender(table);
-        foreach (var row in events)
-        {
-            var e = row.Event;
-            appender.CreateRow()
-                .AppendValue(e.EventId)
-                .AppendValue(e.UserId)
-                .AppendValue(EventTypes.Name(e.EventType))
-                .AppendValue(e.Page)
-                .AppendValue(e.SessionId)
-                .AppendValue(UtcTimestamp(e.Timestamp))
-                .AppendValue(row.Partition)
-                .AppendValue(row.Offset)
-                .EndRow();
-        }
-        appender.Close();
-    }
 
     /// <summary>The UTC wall clock of a Unix-millisecond instant, for the <c>TIMESTAMP</c> column (which holds UTC).</summary>
     internal static DateTime UtcTimestamp(long unixMilliseconds) =>

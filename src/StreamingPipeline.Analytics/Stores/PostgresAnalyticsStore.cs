@@ -1,13 +1,11 @@
 using Npgsql;
-using NpgsqlTypes;
 using StreamingPipeline.Analytics.Ingestion;
 using StreamingPipeline.Analytics.Schema;
-using StreamingPipeline.Events;
 
 namespace StreamingPipeline.Analytics.Stores;
 
 /// <summary>
-/// The PostgreSQL store. A batch goes in with binary COPY straight into <c>user_events</c> inside a savepoint; only when
+/// The PostgreSQL store. A batch goes in with binary COPY (<see cref="PostgresRowCopy"/>) straight into <c>user_events</c> inside a savepoint; only when
 /// the primary key rejects a row already stored is the savepoint rolled back and the batch copied into a session-local
 /// staging table and moved with <c>INSERT ... ON CONFLICT DO NOTHING</c>. Several ingesters (on different partitions)
 /// may write one database: each commits only its own partitions' offset rows.
@@ -15,7 +13,6 @@ namespace StreamingPipeline.Analytics.Stores;
 public sealed class PostgresAnalyticsStore : IAnalyticsStore
 {
     private const string StagingTable = "ingest_staging";
-    private const string Columns = "eventid, userid, eventtype, page, sessionid, \"timestamp\", kafkapartition, kafkaoffset";
 
     // Any constant: serializes schema creation when several ingesters start at once on an empty database.
     private const long SchemaLockKey = 0x5049_5045_4c49_4e45;
@@ -88,7 +85,7 @@ public sealed class PostgresAnalyticsStore : IAnalyticsStore
         var connection = Connection;
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         BatchOutcome outcome;
-        if (batch.Events.Count == 0)
+        if (batch.EventCount == 0)
         {
             outcome = default;
         }
@@ -97,16 +94,16 @@ public sealed class PostgresAnalyticsStore : IAnalyticsStore
             await transaction.SaveAsync("rows", cancellationToken).ConfigureAwait(false);
             try
             {
-                await CopyAsync(connection, "user_events", batch.Events, cancellationToken).ConfigureAwait(false);
-                outcome = new BatchOutcome(batch.Events.Count, 0);
+                await PostgresRowCopy.CopyAsync(connection, "user_events", batch, cancellationToken).ConfigureAwait(false);
+                outcome = new BatchOutcome(batch.EventCount, 0);
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
                 await transaction.RollbackAsync("rows", cancellationToken).ConfigureAwait(false);
-                await CopyAsync(connection, StagingTable, batch.Events, cancellationToken).ConfigureAwait(false);
+                await PostgresRowCopy.CopyAsync(connection, StagingTable, batch, cancellationToken).ConfigureAwait(false);
                 var inserted = await ExecuteAsync(connection, $"INSERT INTO user_events SELECT * FROM {StagingTable} ON CONFLICT (eventid) DO NOTHING", cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, $"TRUNCATE {StagingTable}", cancellationToken).ConfigureAwait(false);
-                outcome = new BatchOutcome(inserted, batch.Events.Count - inserted);
+                outcome = new BatchOutcome(inserted, batch.EventCount - inserted);
             }
         }
         if (batch.NextOffsets.Count > 0)
@@ -142,25 +139,6 @@ public sealed class PostgresAnalyticsStore : IAnalyticsStore
     }
 
     private NpgsqlConnection Connection => _connection ?? throw new InvalidOperationException("The store is not open.");
-
-    private static async Task CopyAsync(NpgsqlConnection connection, string table, List<IngestedEvent> events, CancellationToken cancellationToken)
-    {
-        await using var importer = await connection.BeginBinaryImportAsync($"COPY {table} ({Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        foreach (var row in events)
-        {
-            var e = row.Event;
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(e.EventId, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(e.UserId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(EventTypes.Name(e.EventType), NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(e.Page, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(e.SessionId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(DateTimeOffset.FromUnixTimeMilliseconds(e.Timestamp).UtcDateTime, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(row.Partition, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-            await importer.WriteAsync(row.Offset, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        }
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
