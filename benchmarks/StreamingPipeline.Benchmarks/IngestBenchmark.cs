@@ -29,10 +29,10 @@ public static class IngestBenchmark
     private const int BatchRecords = 50_000;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    /// <summary>Runs it; arguments: [events=500000] [rounds=2] [freshness-rate=10000] [freshness-seconds=20].</summary>
+    /// <summary>Runs it; arguments: [events=1000000] [rounds=2] [freshness-rate=10000] [freshness-seconds=20].</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500_000;
+        var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
         var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
         var rate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000;
         var seconds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20;

@@ -16,6 +16,7 @@ internal static class PostgresRowCopy
     /// <summary>The columns in the order of each row.</summary>
     public const string Columns = "eventid, userid, eventtype, page, sessionid, \"timestamp\", kafkapartition, kafkaoffset";
 
+    // Always holds a whole row: the parser bounds a row's strings (UserEventLimits) to a few KiB.
     private const int BufferBytes = 64 * 1024;
     private const short FieldCount = 8;
 
