@@ -68,9 +68,9 @@ public static class IngestBenchmark
         {
             duckYard = Math.Max(duckYard, await DuckDbAppenderAsync(work.Combine($"yard-{round}.duckdb"), rows));
             duckIngest = Math.Max(duckIngest, await IngestAsync(broker, new DuckDbAnalyticsStore(work.Combine($"ingest-{round}.duckdb")), count));
-            var yardDb = await CreateDatabaseAsync(postgres, $"yard{round}");
+            var yardDb = await postgres.CreateDatabaseAsync($"yard{round}");
             pgYard = Math.Max(pgYard, await PostgresCopyAsync(yardDb, rows));
-            var ingestDb = await CreateDatabaseAsync(postgres, $"ingest{round}");
+            var ingestDb = await postgres.CreateDatabaseAsync($"ingest{round}");
             pgIngest = Math.Max(pgIngest, await IngestAsync(broker, new PostgresAnalyticsStore(ingestDb), count));
         }
 
@@ -333,16 +333,6 @@ public static class IngestBenchmark
 
     /// <summary>A yardstick row: the event as .NET values and where it was read from.</summary>
     private readonly record struct IngestedEvent(UserEvent Event, int Partition, long Offset);
-
-    private static async Task<string> CreateDatabaseAsync(PostgresServer server, string name)
-    {
-        await using var connection = new NpgsqlConnection(server.ConnectionString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE DATABASE {name}";
-        await command.ExecuteNonQueryAsync();
-        return server.ConnectionString(name);
-    }
 
     private static async Task CreateTopicAsync(string bootstrap, string name)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Npgsql;
 
 namespace StreamingPipeline.Testing;
 
@@ -39,6 +40,17 @@ public sealed class PostgresServer : IAsyncDisposable
 
     /// <summary>A <c>postgres://</c> URL for <paramref name="database"/>, as a command line takes it.</summary>
     public string Url(string database = "postgres") => string.Create(CultureInfo.InvariantCulture, $"postgres://postgres@127.0.0.1:{Port}/{database}");
+
+    /// <summary>Creates the empty database <paramref name="name"/> (a plain identifier) and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString());
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE DATABASE {name}";
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return ConnectionString(name);
+    }
 
     /// <summary>
     /// Initializes a cluster and starts it, returning once it accepts connections. <paramref name="durable"/> false (the

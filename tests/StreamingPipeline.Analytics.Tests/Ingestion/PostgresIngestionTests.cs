@@ -15,7 +15,7 @@ public sealed class PostgresIngestionTests(PostgresFixture postgres) : IClassFix
     [Fact]
     public async Task Ingests_exactly_the_committed_events_ignores_duplicates_and_resumes_from_stored_offsets()
     {
-        var database = await CreateDatabaseAsync("exact");
+        var database = await _server.CreateDatabaseAsync("exact");
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic(Topic, 2).WithTopic(Dlq, 1));
         await ProduceTransactionAsync(broker.BootstrapServers, "writer", Enumerable.Range(0, 60).Select(n => (n % 2, Json(Event(n)))), commit: true);
         await ProduceTransactionAsync(broker.BootstrapServers, "writer", Enumerable.Range(60, 20).Select(n => (n % 2, Json(Event(n)))), commit: false);
@@ -41,7 +41,7 @@ public sealed class PostgresIngestionTests(PostgresFixture postgres) : IClassFix
     [Fact]
     public async Task A_batch_whose_commit_fails_stores_neither_its_rows_nor_its_offsets()
     {
-        var database = await CreateDatabaseAsync("atomic");
+        var database = await _server.CreateDatabaseAsync("atomic");
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic(Topic, 1).WithTopic(Dlq, 1));
         await ProduceTransactionAsync(broker.BootstrapServers, "writer", Enumerable.Range(0, 10).Select(n => (0, Json(Event(n)))), commit: true);
         await using (var store = new PostgresAnalyticsStore(database))
@@ -64,7 +64,7 @@ public sealed class PostgresIngestionTests(PostgresFixture postgres) : IClassFix
     [Fact]
     public async Task Two_ingesters_on_disjoint_partitions_write_one_database_without_conflict()
     {
-        var database = await CreateDatabaseAsync("scaleout");
+        var database = await _server.CreateDatabaseAsync("scaleout");
         await using var broker = await TestBroker.StartAsync(b => b.WithTopic(Topic, 4).WithTopic(Dlq, 1));
         await using var left = new PostgresAnalyticsStore(database);
         await using var right = new PostgresAnalyticsStore(database);
@@ -86,16 +86,6 @@ public sealed class PostgresIngestionTests(PostgresFixture postgres) : IClassFix
         await connection.OpenAsync();
         Assert.Equal(ExpectedRows(broker.BootstrapServers, 4), await ReadRowsAsync(connection));
         Assert.Equal([0, 1, 2, 3], (await ReadOffsetsAsync(connection)).Keys.Order());
-    }
-
-    private async Task<string> CreateDatabaseAsync(string name)
-    {
-        await using var connection = new NpgsqlConnection(_server.ConnectionString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE DATABASE {name}";
-        await command.ExecuteNonQueryAsync();
-        return _server.ConnectionString(name);
     }
 
     private static IngestOptions Options(TestBroker broker, IReadOnlyList<int>? partitions) => new()

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using DuckDB.NET.Data;
-using Npgsql;
 using StreamingPipeline.Analytics.Ingestion;
 using StreamingPipeline.Analytics.Stores;
 using StreamingPipeline.Events;
@@ -52,7 +51,7 @@ public sealed class RowEncodingTests(PostgresFixture postgres) : IClassFixture<P
     [Fact]
     public async Task Postgres_rows_read_back_as_the_events_fields()
     {
-        var database = await CreateDatabaseAsync("encoding");
+        var database = await postgres.Server.CreateDatabaseAsync("encoding");
         var events = Events();
         await using var store = new PostgresAnalyticsStore(database);
         await store.OpenAsync(CancellationToken.None);
@@ -120,15 +119,5 @@ public sealed class RowEncodingTests(PostgresFixture postgres) : IClassFixture<P
             rows.Add(row);
         }
         return rows;
-    }
-
-    private async Task<string> CreateDatabaseAsync(string name)
-    {
-        await using var connection = new NpgsqlConnection(postgres.Server.ConnectionString());
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"CREATE DATABASE {name}";
-        await command.ExecuteNonQueryAsync();
-        return postgres.Server.ConnectionString(name);
     }
 }
